@@ -1,0 +1,158 @@
+"""`workflow init|serve|user add|org add|deploy|lint`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from workflow import config as configuration
+from workflow.errors import InvalidForm, InvalidModel
+from workflow.models import OrgKind, Role
+
+
+def _database():
+    from workflow.db import Database
+
+    settings = configuration.load()
+    return settings, Database(settings["DATABASE_URL"])
+
+
+def _fail_form(exc: InvalidForm) -> None:
+    for field, message in exc.fields.items():
+        click.echo(f"{field}: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """国检试验区业务系统 — the National Inspection Pilot Zone workflow."""
+
+
+@main.command()
+@click.option("--demo", is_flag=True,
+              help="Also load the demo organisations and users (password WORKFLOW_DEMO_PASSWORD).")
+def init(demo: bool) -> None:
+    """Create or upgrade the database and deploy the models in bpmn/ (safe to run again)."""
+    from workflow.services import setup
+
+    settings, db = _database()
+    db.upgrade()
+    with db.session() as session:
+        try:
+            result = setup.init(session, Path(settings["BPMN_DIR"]), demo, settings["DEMO_PASSWORD"])
+        except InvalidModel as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+    click.echo(f"database ready; {result['versions_created']} model version(s) deployed, "
+               f"{result['users_created']} demo user(s) created")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, help="Default: $PORT or 5000.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the application with gunicorn (a production WSGI server)."""
+    from gunicorn.app.base import BaseApplication
+
+    from workflow import create_app
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+
+        def load(self):
+            return create_app()
+
+    Server().run()
+
+
+@main.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--org", "organisation", required=True, help="Organisation code, e.g. henan-bureau.")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.password_option(help="Prompted for when not given (at least 8 characters).")
+def user_add(username: str, role: str, organisation: str, display_name: str, password: str) -> None:
+    """Create a user account."""
+    from workflow.services import accounts
+
+    _, db = _database()
+    with db.session() as session:
+        try:
+            created = accounts.add_user(session, username, password, role, organisation, display_name)
+        except InvalidForm as exc:
+            _fail_form(exc)
+    click.echo(f"user {created.username} created")
+
+
+@main.group()
+def org() -> None:
+    """Manage organisations."""
+
+
+@org.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--name-en", default="")
+@click.option("--kind", required=True, type=click.Choice([k.value for k in OrgKind]))
+@click.option("--province", default=None, help="Province code (bureaus and local governments), e.g. henan.")
+def org_add(code: str, name: str, name_en: str, kind: str, province: str | None) -> None:
+    """Create an organisation."""
+    from workflow.services import accounts
+
+    _, db = _database()
+    with db.session() as session:
+        try:
+            accounts.add_organisation(session, code, name, kind, province, name_en)
+        except InvalidForm as exc:
+            _fail_form(exc)
+    click.echo(f"organisation {code} created")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def deploy(files: tuple[Path, ...]) -> None:
+    """Deploy BPMN files as new process versions (unchanged files are skipped)."""
+    from workflow.services import deploy as deploying
+
+    _, db = _database()
+    with db.session() as session:
+        for path in files:
+            try:
+                version, created = deploying.deploy(session, path.name, path.read_bytes())
+            except InvalidModel as exc:
+                for problem in exc.problems:
+                    click.echo(str(problem), err=True)
+                sys.exit(1)
+            state = "deployed" if created else "unchanged"
+            click.echo(f"{path}: {version.process_id} v{version.version} {state}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def lint(files: tuple[Path, ...]) -> None:
+    """Check BPMN files; print file:element: message for each problem; exit 1 on any."""
+    from workflow import engine
+
+    failed = False
+    for path in files:
+        problems = engine.lint({str(path): path.read_bytes()})
+        for problem in problems:
+            click.echo(str(problem))
+        if not problems:
+            click.echo(f"{path}: ok")
+        failed = failed or bool(problems)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,252 @@
+"""The only module that imports SpiffWorkflow: compile models, start and restore runs, dump state.
+
+Outside this module a model is a :class:`Model` (elements, forms, assignment as plain dataclasses)
+and a running instance is a :class:`Run`; its saved state is a JSON-ready dict without the spec,
+which is rebuilt from the deployed model that the instance is pinned to.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from workflow import expressions
+from workflow.errors import EngineFailure, InvalidExpression, InvalidModel, NotFound, TaskAlreadyDone
+from workflow.modelxml import Element, Problem, read_elements
+
+__all__ = ["Element", "Model", "Problem", "ReadyTask", "Run", "compile_model", "lint"]
+
+
+class _SafeEnvironment(TaskDataEnvironment):
+    """Expressions go through the allow-list; script tasks never run."""
+
+    def evaluate(self, expression, context, external_context=None):
+        return expressions.evaluate(expression, {**(external_context or {}), **context})
+
+    def execute(self, script, context, external_context=None):
+        raise InvalidExpression("script tasks are disabled: put the logic in a gateway condition")
+
+
+_SCRIPT_ENGINE = PythonScriptEngine(environment=_SafeEnvironment())
+
+
+class _SpecFreeConverter(BpmnWorkflowConverter):
+    """Saves a workflow without its spec; restores it onto the spec of the deployed model."""
+
+    def to_dict(self, workflow):
+        dct = super().to_dict(workflow)
+        del dct["spec"], dct["subprocess_specs"]
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_SERIALIZER = BpmnWorkflowSerializer(
+    BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, BpmnWorkflow: _SpecFreeConverter})
+)
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A human task the engine is waiting on."""
+
+    engine_id: str
+    element: Element
+
+    @property
+    def bpmn_id(self) -> str:
+        return self.element.id
+
+
+class Model:
+    """One deployed version of a process: parsed once, shared by all its runs."""
+
+    def __init__(self, process_id: str, elements: dict[str, Element], spec, subprocess_specs) -> None:
+        self.process_id = process_id
+        self.elements = elements
+        self._spec = spec
+        self._subprocess_specs = subprocess_specs
+
+    @property
+    def name(self) -> str:
+        return self._spec.description or self.process_id
+
+    def element(self, bpmn_id: str) -> Element:
+        return self.elements[bpmn_id]
+
+    def start(self) -> Run:
+        """Create a run and advance it to its first wait state."""
+        workflow = BpmnWorkflow(self._spec, self._subprocess_specs, script_engine=_SCRIPT_ENGINE)
+        run = Run(self, workflow)
+        run.advance()
+        return run
+
+    def restore(self, state: Mapping[str, Any]) -> Run:
+        """Rebuild a run from state saved by :meth:`Run.state`."""
+        dct = dict(state)
+        _SERIALIZER.migrate(dct)
+        workflow = _SERIALIZER.from_dict(dct, spec=self._spec, subprocess_specs=self._subprocess_specs)
+        workflow.script_engine = _SCRIPT_ENGINE
+        return Run(self, workflow)
+
+
+class Run:
+    """A process instance in memory."""
+
+    def __init__(self, model: Model, workflow: BpmnWorkflow) -> None:
+        self.model = model
+        self._wf = workflow
+
+    def advance(self) -> None:
+        try:
+            self._wf.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise EngineFailure(f"the model could not run: {exc}") from exc
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        """Human tasks waiting for someone, in a stable order."""
+        tasks = self._wf.get_tasks(state=TaskState.READY, manual=True)
+        return [ReadyTask(str(t.id), self.model.element(t.task_spec.bpmn_id)) for t in tasks]
+
+    def complete(self, engine_id: str, data: Mapping[str, Any]) -> None:
+        """Complete one ready human task with validated data and run on to the next wait state."""
+        try:
+            task = self._wf.get_task_from_id(UUID(engine_id))
+        except (KeyError, ValueError):
+            raise NotFound("no such task in this process") from None
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskAlreadyDone("this task is not waiting for input")
+        task.set_data(**data)
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise EngineFailure(f"the model could not run: {exc}") from exc
+        self.advance()
+
+    @property
+    def completed(self) -> bool:
+        return self._wf.is_completed()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self._wf.data)
+
+    def end_event(self) -> Element | None:
+        """The end event the run finished at, once completed."""
+        ends = [
+            t for t in self._wf.tasks.values()
+            if t.state == TaskState.COMPLETED and isinstance(t.task_spec, EndEvent)
+            and t.task_spec.bpmn_id in self.model.elements
+        ]
+        if not ends:
+            return None
+        return self.model.element(max(ends, key=lambda t: t.last_state_change).task_spec.bpmn_id)
+
+    def state(self) -> dict[str, Any]:
+        """JSON-ready state without the spec."""
+        dct = _SERIALIZER.to_dict(self._wf)
+        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        return dct
+
+    @property
+    def task_count(self) -> int:
+        return len(self._wf.tasks)
+
+
+def _parse(files: Mapping[str, bytes], process_id: str | None):
+    problems: list[Problem] = []
+    elements: dict[str, Element] = {}
+    parser = CamundaParser()
+    executable: list[str] = []
+    for name, content in files.items():
+        try:
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(name, "", f"not well-formed XML: {exc}"))
+            continue
+        if name.endswith(".dmn"):
+            try:
+                parser.add_dmn_xml(root, filename=name)
+            except (ValidationException, SpiffWorkflowException) as exc:
+                problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
+            continue
+        found, ids, file_problems = read_elements(name, root)
+        elements.update(found)
+        executable.extend(ids)
+        problems.extend(file_problems)
+        try:
+            parser.add_bpmn_xml(root, filename=name)
+        except (ValidationException, SpiffWorkflowException) as exc:
+            problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
+    return parser, elements, executable, problems
+
+
+def compile_model(files: Mapping[str, bytes], process_id: str | None = None) -> Model:
+    """Parse and check a model; raise :class:`InvalidModel` listing every problem."""
+    parser, elements, executable, problems = _parse(files, process_id)
+    if problems:
+        raise InvalidModel(problems)
+    if process_id is None:
+        if not executable:
+            raise InvalidModel([Problem(",".join(files), "", "no executable process (isExecutable=\"true\")")])
+        process_id = executable[0]
+    try:
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except (ValidationException, SpiffWorkflowException) as exc:
+        raise InvalidModel([Problem(getattr(exc, "file_name", "") or ",".join(files),
+                                    getattr(exc, "id", ""), str(exc))]) from None
+    return Model(process_id, elements, spec, subprocess_specs)
+
+
+def lint(files: Mapping[str, bytes]) -> list[Problem]:
+    """Every problem in the files, without raising."""
+    try:
+        compile_model(files)
+    except InvalidModel as exc:
+        return list(exc.problems)
+    return []
+
+
+class ModelCache:
+    """Parsed models by content hash, so each deployed version is parsed once per process."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._models: OrderedDict[str, Model] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load) -> Model:
+        with self._lock:
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]
+        model = load()
+        with self._lock:
+            self._models[key] = model
+            while len(self._models) > self._size:
+                self._models.popitem(last=False)
+        return model

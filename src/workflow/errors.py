@@ -1,0 +1,107 @@
+"""The one exception tree; the web layer maps each class to an HTTP status in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class Msg:
+    """A user-facing message: a zh-CN msgid with parameters, translated where it is shown."""
+
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+
+    def render(self, gettext: Callable[[str], str] = str) -> str:
+        text = gettext(self.msgid)
+        return text % self.params if self.params else text
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Msg({self.msgid!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+class WorkflowError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    status = 500
+
+    def __init__(self, message: str | Msg = "", fields: dict[str, str | Msg] | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.fields = fields or {}
+
+
+class BadRequest(WorkflowError):
+    """The request itself is malformed."""
+
+    status = 400
+
+
+class InvalidForm(BadRequest):
+    """Submitted values fail validation; ``fields`` maps field id to message."""
+
+
+class NotFound(WorkflowError):
+    """Nothing the user may see exists under that name."""
+
+    status = 404
+
+
+class NotAuthenticated(WorkflowError):
+    """The request carries no valid login."""
+
+    status = 401
+
+
+class PermissionDenied(WorkflowError):
+    """The user may see the object but not do this with it."""
+
+    status = 403
+
+
+class Conflict(WorkflowError):
+    """The object is no longer in the state the request expected."""
+
+    status = 409
+
+
+class TaskAlreadyDone(Conflict):
+    """The task was completed before this request."""
+
+
+class StaleInstance(Conflict):
+    """Another request changed the process instance first."""
+
+
+class InvalidModel(WorkflowError):
+    """A BPMN model fails to parse or breaks one of our rules; ``problems`` lists why."""
+
+    status = 400
+
+    def __init__(self, problems: list) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class InvalidExpression(WorkflowError):
+    """A model expression uses a construct outside the allow-list."""
+
+    status = 400
+
+
+class EngineFailure(WorkflowError):
+    """The process engine could not run the model (e.g. a condition referring to missing data)."""
+
+    status = 500

@@ -1,0 +1,159 @@
+"""Validate submitted values against a model's ``camunda:formData`` and return clean task data.
+
+SpiffWorkflow keeps the modeler's constraints as data only; they are enforced here, on the
+server, for the HTML pages and the API alike. Every field error is collected before raising,
+so the user sees all messages next to their fields at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from workflow.errors import InvalidForm, Msg
+from workflow.modelxml import Field
+
+_TRUE = {"true", "on", "1", "yes"}
+_FALSE = {"false", "off", "0", "no", ""}
+
+
+def clean(fields: Sequence[Field], raw: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
+    """Clean values for ``fields``; raise :class:`InvalidForm` with a message per bad field.
+
+    ``strict`` refuses keys that are not fields of the form (the API's behaviour).
+    """
+    errors: dict[str, str | Msg] = {}
+    data: dict[str, Any] = {}
+    if strict:
+        for key in set(raw) - {f.id for f in fields}:
+            errors[key] = Msg("不是此表单的字段")
+    for field in fields:
+        if field.has("readonly"):
+            data[field.id] = field.default
+            continue
+        try:
+            data[field.id] = _value(field, raw.get(field.id))
+        except _Bad as bad:
+            errors[field.id] = bad.msg
+    for field in fields:
+        if field.id not in errors and _conditionally_required(field, data) and _empty(data[field.id]):
+            errors[field.id] = Msg("必填项")
+    if errors:
+        raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
+    return data
+
+
+class _Bad(Exception):
+    def __init__(self, msg: Msg) -> None:
+        self.msg = msg
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _conditionally_required(field: Field, data: Mapping[str, Any]) -> bool:
+    rule = field.constraint("required_if")
+    if not rule:
+        return False
+    other, _, values = rule.partition("=")
+    return str(data.get(other)) in values.split("|")
+
+
+def _value(field: Field, value: Any) -> Any:
+    if field.type == "enum" and field.multiple:
+        return _many(field, value)
+    if isinstance(value, list):
+        if len(value) > 1:
+            raise _Bad(Msg("只能填一个值"))
+        value = value[0] if value else None
+    if isinstance(value, str):
+        value = value.strip()
+    if _empty(value):
+        if field.required:
+            raise _Bad(Msg("必填项"))
+        return False if field.type == "boolean" else None
+    convert = _CONVERTERS.get(field.type, _string)
+    return convert(field, value)
+
+
+def _string(field: Field, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad(Msg("应为文本"))
+    if "\x00" in value:
+        raise _Bad(Msg("含有不允许的字符"))
+    value = value.replace("\r\n", "\n")
+    low, high = field.constraint("minlength"), field.constraint("maxlength")
+    if low and len(value) < int(float(low)):
+        raise _Bad(Msg("至少 %(n)s 个字符", n=int(float(low))))
+    if high and len(value) > int(float(high)):
+        raise _Bad(Msg("最多 %(n)s 个字符", n=int(float(high))))
+    pattern = field.constraint("pattern")
+    if pattern and not re.fullmatch(pattern, value):
+        hint = dict(field.properties).get("help")
+        raise _Bad(Msg("格式不符：%(hint)s", hint=hint) if hint else Msg("格式不符"))
+    return value
+
+
+def _long(field: Field, value: Any) -> int:
+    if isinstance(value, bool):
+        raise _Bad(Msg("应为整数"))
+    try:
+        number = int(value) if isinstance(value, int | str) else None
+    except ValueError:
+        number = None
+    if number is None:
+        raise _Bad(Msg("应为整数"))
+    low, high = field.constraint("min"), field.constraint("max")
+    if low is not None and number < float(low):
+        raise _Bad(Msg("不能小于 %(n)s", n=low))
+    if high is not None and number > float(high):
+        raise _Bad(Msg("不能大于 %(n)s", n=high))
+    return number
+
+
+def _boolean(field: Field, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise _Bad(Msg("应为是或否"))
+
+
+def _date(field: Field, value: Any) -> str:
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise _Bad(Msg("应为日期（YYYY-MM-DD）"))
+    return day.isoformat()
+
+
+def _enum(field: Field, value: Any) -> str:
+    if not isinstance(value, str) or value not in {o.id for o in field.options}:
+        raise _Bad(Msg("不是可选的值"))
+    return value
+
+
+def _many(field: Field, value: Any) -> list[str]:
+    if value is None or value == "":
+        values: Iterable[Any] = []
+    elif isinstance(value, str):
+        values = [value]
+    elif isinstance(value, list):
+        values = value
+    else:
+        raise _Bad(Msg("应为选项列表"))
+    allowed = [o.id for o in field.options]
+    chosen = {v for v in values}
+    if any(not isinstance(v, str) or v not in allowed for v in chosen):
+        raise _Bad(Msg("不是可选的值"))
+    if field.required and not chosen:
+        raise _Bad(Msg("至少选择一项"))
+    return [o for o in allowed if o in chosen]
+
+
+_CONVERTERS = {"long": _long, "boolean": _boolean, "date": _date, "enum": _enum, "string": _string, "text": _string}

@@ -1,0 +1,241 @@
+"""Typed ORM rows: no Flask, no engine."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC and always hands back aware datetimes, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use UTC-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime}
+
+
+class OrgKind(enum.StrEnum):
+    HQ_UNIT = "hq_unit"
+    BUREAU = "bureau"
+    LOCAL_GOV = "local_gov"
+    SYSTEM = "system"
+
+
+class Role(enum.StrEnum):
+    LOCAL_GOV = "local_gov"
+    BUREAU = "bureau"
+    HQ_CLEARANCE = "hq_clearance"
+    HQ_CNCA = "hq_cnca"
+    HQ_HEALTH = "hq_health"
+    HQ_PLANT_ANIMAL = "hq_plant_animal"
+    HQ_INSPECTION = "hq_inspection"
+    HQ_FOOD = "hq_food"
+    HQ_LEADER = "hq_leader"
+    PROCESS_OWNER = "process_owner"
+    ADMIN = "admin"
+
+
+class ZoneStatus(enum.StrEnum):
+    APPLYING = "applying"
+    RECOMMENDING = "recommending"
+    ACCEPTING = "accepting"
+    APPROVING = "approving"
+    OPERATING = "operating"
+    REJECTED = "rejected"
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+def _enum(cls: type[enum.Enum], name: str):
+    from sqlalchemy import Enum
+
+    return Enum(cls, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    province: Mapped[str | None] = mapped_column(String(32))
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+
+
+class ProcessVersion(Base):
+    """A deployed BPMN model, stored once per content hash."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        UniqueConstraint("process_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class Zone(Base):
+    __tablename__ = "zone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    province: Mapped[str] = mapped_column(String(32), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[ZoneStatus] = mapped_column(_enum(ZoneStatus, "zone_status"), index=True)
+    application: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    approval_number: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    applicant: Mapped[Organisation] = relationship(lazy="joined")
+    instances: Mapped[list[ProcessInstance]] = relationship(back_populates="zone", order_by="ProcessInstance.id")
+
+
+class ProcessInstance(Base):
+    """One run of a deployed model; ``state`` is the engine's JSON without the spec."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    state: Mapped[dict[str, Any]]
+    completed: Mapped[bool] = mapped_column(default=False)
+    end_event: Mapped[str | None] = mapped_column(String(100))
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    zone: Mapped[Zone] = relationship(back_populates="instances")
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """A human task of a process instance: open rows are the inbox."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (Index("ix_human_task_open", "status", "zone_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"))
+    engine_id: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(100), default="")
+    stage: Mapped[str] = mapped_column(String(32), default="")
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN)
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    zone: Mapped[Zone] = relationship(lazy="joined")
+    instance: Mapped[ProcessInstance] = relationship()
+    candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def groups(self) -> list[str]:
+        return [c.name for c in self.candidates if c.kind == CandidateKind.GROUP]
+
+
+class CandidateKind(enum.StrEnum):
+    GROUP = "group"
+    USER = "user"
+
+
+class TaskCandidate(Base):
+    """Who may act on a task, from camunda:candidateGroups / candidateUsers."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_lookup", "kind", "name", "task_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CandidateKind] = mapped_column(_enum(CandidateKind, "candidate_kind"))
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Event(Base):
+    """Append-only history: who did what to which zone, when, and why."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[str] = mapped_column(String(32), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    task_name: Mapped[str] = mapped_column(String(200), default="")
+    decision: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+@event.listens_for(Session, "before_flush")
+def _events_are_append_only(session: Session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Event) and (obj in session.deleted or session.is_modified(obj)):
+            raise ValueError("events are append-only")

@@ -1,0 +1,243 @@
+"""What we read from BPMN XML ourselves: elements, lanes, forms, assignment, and our model rules.
+
+SpiffWorkflow ignores ``camunda:candidateGroups``, ``assignee`` and ``dueDate``, and reads forms
+only when ``camunda:formKey`` is set (Camunda Modeler's generated forms have none), so the
+application takes all of that from the XML here and lets the engine only execute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from workflow import expressions
+from workflow.errors import InvalidExpression
+from workflow.timeparse import is_duration
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN, "camunda": CAMUNDA}
+
+FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum"}
+CONSTRAINTS = {"required", "minlength", "maxlength", "min", "max", "pattern", "readonly", "required_if"}
+_HUMAN = {"userTask", "manualTask"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A model problem, located by file and element id."""
+
+    file: str
+    element_id: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.element_id}" if self.element_id else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One ``camunda:formField``."""
+
+    id: str
+    label: str
+    label_en: str
+    type: str
+    options: tuple[Option, ...] = ()
+    constraints: tuple[tuple[str, str | None], ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()
+    default: str | None = None
+
+    def constraint(self, name: str) -> str | None:
+        return dict(self.constraints).get(name)
+
+    def has(self, name: str) -> bool:
+        return any(n == name for n, _ in self.constraints)
+
+    @property
+    def required(self) -> bool:
+        return self.has("required")
+
+    @property
+    def multiple(self) -> bool:
+        return dict(self.properties).get("multiple") == "true"
+
+    @property
+    def widget(self) -> str:
+        return dict(self.properties).get("widget", "")
+
+    def option_label(self, option_id: str, lang: str = "zh") -> str:
+        for opt in self.options:
+            if opt.id == option_id:
+                return opt.label_en if lang == "en" else opt.label
+        return option_id
+
+
+@dataclass(frozen=True)
+class Element:
+    """A flow node as the application sees it."""
+
+    id: str
+    kind: str
+    name: str
+    name_en: str = ""
+    lane: str = ""
+    properties: tuple[tuple[str, str], ...] = ()
+    candidate_groups: tuple[str, ...] = ()
+    candidate_users: tuple[str, ...] = ()
+    assignee: str = ""
+    due: str = ""
+    form: tuple[Field, ...] = field(default=())
+    documentation: str = ""
+
+    def prop(self, name: str, default: str = "") -> str:
+        return dict(self.properties).get(name, default)
+
+    def label(self, lang: str = "zh") -> str:
+        return (self.name_en or self.name or self.id) if lang == "en" else (self.name or self.id)
+
+
+def _props(node) -> tuple[tuple[str, str], ...]:
+    found = node.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
+    return tuple((p.get("name", ""), p.get("value", "")) for p in found)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _field(node) -> Field:
+    props = tuple(
+        (p.get("id", ""), p.get("value", ""))
+        for p in node.xpath("./camunda:properties/camunda:property", namespaces=NS)
+    )
+    en = {k[3:]: v for k, v in props if k.startswith("en.")}
+    options = tuple(
+        Option(v.get("id", ""), v.get("name", "") or v.get("id", ""), en.get(v.get("id", ""), v.get("name", "")))
+        for v in node.xpath("./camunda:value", namespaces=NS)
+    )
+    constraints = tuple(
+        (c.get("name", ""), c.get("config"))
+        for c in node.xpath("./camunda:validation/camunda:constraint", namespaces=NS)
+    )
+    label = node.get("label") or node.get("id", "")
+    return Field(
+        id=node.get("id", ""), label=label, label_en=dict(props).get("label_en", label),
+        type=node.get("type", "string"), options=options, constraints=constraints,
+        properties=props, default=node.get("defaultValue"),
+    )
+
+
+def _element(node, lane: str) -> Element:
+    kind = etree.QName(node).localname
+    props = _props(node)
+    form = tuple(
+        _field(f) for f in node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS)
+    )
+    doc = node.xpath("./bpmn:documentation/text()", namespaces=NS)
+    return Element(
+        id=node.get("id", ""), kind=kind, name=(node.get("name") or "").strip(),
+        name_en=dict(props).get("name_en", ""), lane=lane, properties=props,
+        candidate_groups=_split(node.get(f"{{{CAMUNDA}}}candidateGroups")),
+        candidate_users=_split(node.get(f"{{{CAMUNDA}}}candidateUsers")),
+        assignee=(node.get(f"{{{CAMUNDA}}}assignee") or "").strip(),
+        due=(node.get(f"{{{CAMUNDA}}}dueDate") or "").strip(),
+        form=form, documentation="".join(doc).strip(),
+    )
+
+
+def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], list[Problem]]:
+    """Elements of every process in a BPMN document, its executable process ids, and rule problems."""
+    elements: dict[str, Element] = {}
+    problems: list[Problem] = []
+    executable = [p.get("id") for p in root.iterfind(f"{{{BPMN}}}process") if p.get("isExecutable") == "true"]
+    id_count = Counter(node.get("id") for node in root.iter(etree.Element) if node.get("id"))
+    for process in root.iterfind(f"{{{BPMN}}}process"):
+        lanes = {
+            ref.text.strip(): lane.get("name") or lane.get("id", "")
+            for lane in process.iter(f"{{{BPMN}}}lane")
+            for ref in lane.iterfind(f"{{{BPMN}}}flowNodeRef") if ref.text
+        }
+        for node in process.iter(etree.Element):
+            if etree.QName(node).namespace != BPMN or not node.get("id"):
+                continue
+            kind = etree.QName(node).localname
+            if kind.endswith(("Task", "Event", "Gateway")) or kind in {"task", "subProcess", "callActivity"}:
+                element = _element(node, lanes.get(node.get("id"), ""))
+                elements[element.id] = element
+                problems.extend(_check_element(filename, element))
+                if id_count[element.id] > 1:
+                    problems.append(Problem(filename, element.id, "the id is also used by another element "
+                                            "(e.g. an enum value); the engine would confuse them"))
+            elif kind == "conditionExpression" or kind in {"timeDuration", "timeDate", "timeCycle"}:
+                owner = node.getparent()
+                if kind != "conditionExpression":
+                    owner = owner.getparent()
+                problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
+    return elements, executable, problems
+
+
+def _check_expression(filename: str, element_id: str, text: str | None) -> list[Problem]:
+    try:
+        expressions.check(text or "")
+    except InvalidExpression as exc:
+        return [Problem(filename, element_id, f"expression {text!r}: {exc.message}")]
+    return []
+
+
+def _check_element(filename: str, el: Element) -> list[Problem]:
+    problems = []
+
+    def bad(message: str) -> None:
+        problems.append(Problem(filename, el.id, message))
+
+    if el.kind == "scriptTask":
+        bad("script tasks are not allowed: model expressions may not run code")
+    if el.kind in _HUMAN and not (el.candidate_groups or el.candidate_users or el.assignee):
+        bad("no camunda:candidateGroups, candidateUsers or assignee: nobody could act on this task")
+    for attr, value in (("candidateGroups", ",".join(el.candidate_groups)), ("candidateUsers",
+                        ",".join(el.candidate_users)), ("assignee", el.assignee), ("dueDate", el.due)):
+        if "${" in value or "#{" in value:
+            bad(f"camunda:{attr} must be plain names or an ISO 8601 value, not an expression: {value}")
+    if el.due and not is_duration(el.due) and "${" not in el.due:
+        bad(f"camunda:dueDate must be an ISO 8601 duration such as P30D, got {el.due!r}")
+    ids = [f.id for f in el.form]
+    if len(ids) != len(set(ids)):
+        bad("form field ids repeat")
+    for f in el.form:
+        if f.type not in FIELD_TYPES:
+            bad(f"field {f.id}: type {f.type!r} is not one of {', '.join(sorted(FIELD_TYPES))}")
+        if f.type == "enum" and not f.options:
+            bad(f"field {f.id}: an enum needs values")
+        for name, config in f.constraints:
+            if name not in CONSTRAINTS:
+                bad(f"field {f.id}: unknown constraint {name!r}")
+            elif name == "pattern":
+                try:
+                    re.compile(config or "")
+                except re.error as exc:
+                    bad(f"field {f.id}: pattern does not compile: {exc}")
+            elif name in {"minlength", "maxlength", "min", "max"} and not _is_number(config):
+                bad(f"field {f.id}: constraint {name} needs a number, got {config!r}")
+            elif name == "required_if" and not re.fullmatch(r"\w+=[\w|]+", config or ""):
+                bad(f"field {f.id}: required_if needs the form other_field=value, got {config!r}")
+    return problems
+
+
+def _is_number(value: str | None) -> bool:
+    try:
+        float(value or "")
+    except ValueError:
+        return False
+    return True

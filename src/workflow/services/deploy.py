@@ -1,0 +1,74 @@
+"""Deploying BPMN models: lint, store once per content hash, parse once per version."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from workflow import engine, store
+from workflow.errors import InvalidModel, Msg, NotFound
+from workflow.models import Event, ProcessVersion, User
+from workflow.services import commit
+
+_MODELS = engine.ModelCache()
+MAX_MODEL_BYTES = 2 * 1024 * 1024
+
+
+def model_for(version: ProcessVersion) -> engine.Model:
+    """The parsed model of a deployed version (parsed once per process, then cached)."""
+    return _MODELS.get(
+        version.content_hash,
+        lambda: engine.compile_model({version.filename: version.source.encode()}, version.process_id),
+    )
+
+
+def current(session: Session, process_id: str) -> tuple[ProcessVersion, engine.Model]:
+    version = store.latest_version(session, process_id)
+    if version is None:
+        raise NotFound(Msg("流程 %(p)s 尚未部署", p=process_id))
+    return version, model_for(version)
+
+
+def _stage(session: Session, filename: str, content: bytes, user: User | None) -> tuple[ProcessVersion, bool]:
+    if len(content) > MAX_MODEL_BYTES:
+        raise InvalidModel([engine.Problem(filename, "", f"larger than {MAX_MODEL_BYTES} bytes")])
+    model = engine.compile_model({filename: content})
+    digest = hashlib.sha256(content).hexdigest()
+    existing = store.version_by_hash(session, model.process_id, digest)
+    if existing is not None:
+        return existing, False
+    version = ProcessVersion(
+        process_id=model.process_id, version=store.next_version_number(session, model.process_id),
+        name=model.name, filename=filename, content_hash=digest, source=content.decode("utf-8"),
+        deployed_by_id=user.id if user else None,
+    )
+    session.add(version)
+    session.flush()
+    store.add_event(session, Event(
+        kind="deployed", actor=user.username if user else "system", actor_id=user.id if user else None,
+        role=user.role.value if user else "", organisation=user.organisation.name if user else "",
+        comment=f"{model.process_id} v{version.version} ({filename})",
+        data={"process_id": model.process_id, "version": version.version, "hash": digest},
+    ))
+    return version, True
+
+
+def deploy(session: Session, filename: str, content: bytes, user: User | None = None) -> tuple[ProcessVersion, bool]:
+    """Deploy one BPMN file; an unchanged file returns the version it already has."""
+    version, created = _stage(session, filename, content, user)
+    commit(session)
+    return version, created
+
+
+def stage_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:
+    """Stage every ``.bpmn`` file of a directory for deployment (no commit)."""
+    return [_stage(session, path.name, path.read_bytes(), user) for path in sorted(directory.glob("*.bpmn"))]
+
+
+def deploy_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:
+    """Deploy every ``.bpmn`` file of a directory in one transaction (all or nothing)."""
+    results = stage_directory(session, directory, user)
+    commit(session)
+    return results

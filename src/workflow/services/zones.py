@@ -1,0 +1,122 @@
+"""Zones: filing an application, the zone list, and one zone's trace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from workflow import access, forms, store
+from workflow.engine import Model
+from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied
+from workflow.models import Event, HumanTask, ProcessInstance, ProcessVersion, User, Zone, ZoneStatus, utcnow
+from workflow.modelxml import Element
+from workflow.services import commit, deploy, instances
+
+PROCESS_ID = "zone_lifecycle"
+NAME_FIELD = "zone_name"
+PROVINCE_FIELD = "province"
+
+
+def application_element(model: Model) -> Element | None:
+    """The task whose form carries the application (it has the zone-name field)."""
+    return next((el for el in model.elements.values() if any(f.id == NAME_FIELD for f in el.form)), None)
+
+
+def application_form(session: Session, user: User) -> tuple[ProcessVersion, Element]:
+    """The form a user fills to file a new application; only a candidate of the first task may."""
+    version, model = deploy.current(session, PROCESS_ID)
+    element = _first_task(model.start())
+    if not access.may_start(user, element.candidate_groups, element.candidate_users):
+        raise PermissionDenied(Msg("只有地方政府可以提出建设申请"))
+    return version, element
+
+
+def _first_task(run) -> Element:
+    ready = run.ready_tasks()
+    if len(ready) != 1 or not any(f.id == NAME_FIELD for f in ready[0].element.form):
+        raise EngineFailure(Msg("流程模型的第一个任务必须是带有 zone_name 字段的申请表"))
+    return ready[0].element
+
+
+def check_application(session: Session, user: User, data: Mapping[str, Any], zone: Zone | None) -> None:
+    """Rules of the notice beyond the form: own province, one zone per name."""
+    errors: dict[str, Msg] = {}
+    province = data.get(PROVINCE_FIELD)
+    if province is not None and province != user.organisation.province:
+        errors[PROVINCE_FIELD] = Msg("只能为本省（%(p)s）申请", p=user.organisation.province or "-")
+    same = store.zone_by_name(session, data.get(NAME_FIELD) or "")
+    if same is not None and same is not zone:
+        errors[NAME_FIELD] = Msg("已有同名试验区")
+    if errors:
+        raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
+
+
+def apply_application(zone: Zone, data: Mapping[str, Any]) -> None:
+    zone.name = data[NAME_FIELD]
+    zone.province = data.get(PROVINCE_FIELD) or zone.province
+    zone.application = dict(data)
+
+
+def file_application(session: Session, user: User, raw: Mapping[str, Any], now: datetime | None = None) -> Zone:
+    """Create the zone and its process instance and complete the application task, in one commit."""
+    now = now or utcnow()
+    version, element = application_form(session, user)
+    model = deploy.model_for(version)
+    run = model.start()
+    task = run.ready_tasks()[0]
+    data = forms.clean(element.form, raw)
+    check_application(session, user, data, None)
+    zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,
+                name=data[NAME_FIELD], province=data.get(PROVINCE_FIELD) or user.organisation.province or "")
+    apply_application(zone, data)
+    instance = ProcessInstance(zone=zone, process_version=version, state={}, created_at=now)
+    session.add_all([zone, instance])
+    session.flush()
+    run.complete(task.engine_id, data)
+    instances.save(session, instance, run, zone, now)
+    store.add_event(session, instances.task_event(user, zone, instance, element, data, now))
+    commit(session)
+    return zone
+
+
+@dataclass
+class Listing:
+    zones: Sequence[Zone]
+    application: Element | None
+    may_file: bool
+
+
+def listing(session: Session, user: User) -> Listing:
+    """The zones the user may see, with the form that labels their fields."""
+    version = store.latest_version(session, PROCESS_ID)
+    model = deploy.model_for(version) if version else None
+    application = application_element(model) if model else None
+    may_file = application is not None and access.may_start(user, application.candidate_groups,
+                                                             application.candidate_users)
+    return Listing(store.visible_zones(session, user), application, may_file)
+
+
+@dataclass
+class Trace:
+    """Everything the zone page shows."""
+
+    zone: Zone
+    version: ProcessVersion
+    model: Model
+    open_tasks: Sequence[HumanTask]
+    history: Sequence[Event]
+    application: Element | None
+
+
+def trace(session: Session, user: User, zone_id: int) -> Trace:
+    zone = store.visible_zone(session, user, zone_id)
+    if zone is None:
+        raise NotFound(Msg("没有这个试验区"))
+    instance = zone.instances[-1]
+    model = deploy.model_for(instance.process_version)
+    return Trace(zone, instance.process_version, model, store.zone_open_tasks(session, zone.id),
+                 store.history(session, zone.id), application_element(model))

@@ -1,0 +1,116 @@
+"""Queries and writes; takes a session, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflow import access
+from workflow.models import (
+    CandidateKind,
+    Event,
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+    TaskCandidate,
+    TaskStatus,
+    User,
+    Zone,
+)
+
+
+def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
+    return session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc()).limit(1)
+    )
+
+
+def versions(session: Session) -> Sequence[ProcessVersion]:
+    return session.scalars(select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version)).all()
+
+
+def version_by_hash(session: Session, process_id: str, content_hash: str) -> ProcessVersion | None:
+    return session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                     ProcessVersion.content_hash == content_hash)
+    )
+
+
+def next_version_number(session: Session, process_id: str) -> int:
+    current = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id))
+    return (current or 0) + 1
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def visible_zones(session: Session, user: User) -> Sequence[Zone]:
+    return session.scalars(select(Zone).where(access.zone_scope(user)).order_by(Zone.updated_at.desc())).all()
+
+
+def visible_zone(session: Session, user: User, zone_id: int) -> Zone | None:
+    return session.scalar(select(Zone).where(Zone.id == zone_id, access.zone_scope(user)))
+
+
+def zone_by_name(session: Session, name: str) -> Zone | None:
+    return session.scalar(select(Zone).where(Zone.name == name))
+
+
+def inbox(session: Session, user: User) -> Sequence[HumanTask]:
+    return session.scalars(
+        select(HumanTask).where(HumanTask.status == TaskStatus.OPEN, access.task_scope(user))
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    ).all()
+
+
+def actionable_task(session: Session, user: User, task_id: int) -> HumanTask | None:
+    return session.scalar(select(HumanTask).where(HumanTask.id == task_id, access.task_scope(user)))
+
+
+def visible_task(session: Session, user: User, task_id: int) -> HumanTask | None:
+    return session.scalar(
+        select(HumanTask).join(Zone, HumanTask.zone_id == Zone.id)
+        .where(HumanTask.id == task_id, access.zone_scope(user))
+    )
+
+
+def open_tasks(session: Session, instance_id: int) -> Sequence[HumanTask]:
+    return session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
+        .order_by(HumanTask.id)
+    ).all()
+
+
+def zone_open_tasks(session: Session, zone_id: int) -> Sequence[HumanTask]:
+    return session.scalars(
+        select(HumanTask).where(HumanTask.zone_id == zone_id, HumanTask.status == TaskStatus.OPEN)
+        .order_by(HumanTask.id)
+    ).all()
+
+
+def add_task(session: Session, task: HumanTask, groups: Sequence[str], users: Sequence[str]) -> None:
+    task.candidates = [TaskCandidate(kind=CandidateKind.GROUP, name=g) for g in groups] + [
+        TaskCandidate(kind=CandidateKind.USER, name=u) for u in users
+    ]
+    session.add(task)
+
+
+def history(session: Session, zone_id: int) -> Sequence[Event]:
+    return session.scalars(select(Event).where(Event.zone_id == zone_id).order_by(Event.at, Event.id)).all()
+
+
+def add_event(session: Session, event: Event) -> None:
+    session.add(event)
+
+
+def instance_for_update(session: Session, instance_id: int) -> ProcessInstance:
+    return session.get_one(ProcessInstance, instance_id, with_for_update=True)
+
+
+def touch(zone: Zone, now: datetime) -> None:
+    zone.updated_at = now

@@ -1,0 +1,37 @@
+"""Thin blueprints: parse the request, call one service, render or redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from workflow.modelxml import Field
+from workflow.web import current_user
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def form_values(fields: tuple[Field, ...], form: MultiDict) -> dict[str, Any]:
+    """A posted HTML form as the service expects it: lists for multi-value fields."""
+    return {f.id: form.getlist(f.id) if f.multiple else form.get(f.id) for f in fields if f.id in form}
+
+
+def register(app: Flask) -> None:
+    from workflow.views import auth, tasks, zones
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(zones.bp)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("tasks.inbox")))

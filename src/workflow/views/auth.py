@@ -1,0 +1,40 @@
+"""Log in and out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from workflow.errors import NotAuthenticated
+from workflow.services import accounts
+from workflow.web import db_session, tr
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("tasks.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("login.html", next=request.args.get("next", ""))
+    try:
+        user = accounts.authenticate(db_session(), request.form.get("username", ""), request.form.get("password", ""))
+    except NotAuthenticated as exc:
+        return render_template("login.html", error=tr(exc.message), username=request.form.get("username", ""),
+                               next=request.form.get("next", "")), 401
+    lang, csrf = session.get("lang"), session.get("csrf")
+    session.clear()
+    session.update({"uid": user.id, "lang": lang or "zh", "csrf": csrf})
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    session["lang"] = lang or "zh"
+    return redirect(url_for("auth.login"))

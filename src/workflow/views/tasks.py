@@ -1,0 +1,39 @@
+"""The inbox and the task page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from workflow.errors import InvalidForm
+from workflow.services import tasks
+from workflow.views import form_values, login_required
+from workflow.web import current_user, db_session, tr
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    return render_template("inbox.html", tasks=tasks.inbox(db_session(), current_user()))
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int):
+    return render_template("task.html", page=tasks.page(db_session(), current_user(), task_id), values={}, errors={})
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def complete(task_id: int):
+    page = tasks.page(db_session(), current_user(), task_id)
+    values = form_values(page.element.form, request.form)
+    try:
+        tasks.complete(db_session(), current_user(), task_id, values)
+    except InvalidForm as exc:
+        db_session().rollback()
+        errors = {k: tr(v) for k, v in exc.fields.items()}
+        return render_template("task.html", page=page, values=values, errors=errors, error=tr(exc.message)), 400
+    flash(tr("已办结：") + page.task.name)
+    return redirect(url_for("zones.show", zone_id=page.task.zone_id))

@@ -1,0 +1,47 @@
+"""The zone list, filing an application, and one zone's trace."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from workflow.errors import InvalidForm
+from workflow.services import zones
+from workflow.views import form_values, login_required
+from workflow.web import current_user, db_session, tr
+
+bp = Blueprint("zones", __name__)
+
+
+@bp.get("/zones")
+@login_required
+def index():
+    return render_template("zones.html", listing=zones.listing(db_session(), current_user()))
+
+
+@bp.get("/zones/new")
+@login_required
+def new():
+    _, element = zones.application_form(db_session(), current_user())
+    return render_template("zone_new.html", element=element, values={}, errors={})
+
+
+@bp.post("/zones/new")
+@login_required
+def create():
+    _, element = zones.application_form(db_session(), current_user())
+    values = form_values(element.form, request.form)
+    try:
+        zone = zones.file_application(db_session(), current_user(), values)
+    except InvalidForm as exc:
+        db_session().rollback()
+        errors = {k: tr(v) for k, v in exc.fields.items()}
+        return render_template("zone_new.html", element=element, values=values, errors=errors,
+                               error=tr(exc.message)), 400
+    flash(tr("申请已提交：") + zone.name)
+    return redirect(url_for("zones.show", zone_id=zone.id))
+
+
+@bp.get("/zones/<int:zone_id>")
+@login_required
+def show(zone_id: int):
+    return render_template("zone.html", trace=zones.trace(db_session(), current_user(), zone_id))

@@ -1,0 +1,126 @@
+"""Request glue: a database session per request, the logged-in user, CSRF, languages, errors."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, abort, g, render_template, request, session
+from flask_babel import Babel, get_locale, gettext
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from workflow.errors import Msg, WorkflowError
+from workflow.models import User, utcnow
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+def db_session() -> Session:
+    if "db_session" not in g:
+        from flask import current_app
+
+        g.db_session = current_app.extensions["workflow.db"].session()
+    return g.db_session
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        uid = session.get("uid")
+        user = db_session().get(User, uid) if uid else None
+        g.user = user if user is not None and user.active else None
+    return g.user
+
+
+def lang() -> str:
+    return "en" if str(get_locale()).startswith("en") else "zh"
+
+
+def tr(message: str | Msg) -> str:
+    return message.render(gettext) if isinstance(message, Msg) else gettext(message) if message else ""
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf() -> None:
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not request.path.startswith("/api/"):
+        sent = request.form.get("csrf_token", "")
+        if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+            abort(400, description=gettext("页面已过期或来源不明（CSRF 校验失败），请返回重试。"))
+
+
+def _select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    return LANGUAGES.get(session.get("lang", "zh"), "zh_Hans_CN")
+
+
+STATUS_LABELS = {
+    "applying": "申请中", "recommending": "推荐中", "accepting": "验收中",
+    "approving": "待批准", "operating": "运行中", "rejected": "未获通过",
+}
+DECISION_LABELS = {
+    "recommend": "推荐", "revise": "退回修改", "reject": "不予通过", "pass": "通过",
+    "conditional": "有条件通过", "fail": "不通过", "rectify": "整改", "approve": "批准",
+}
+
+
+def status_label(status: object) -> str:
+    key = getattr(status, "value", status)
+    return gettext(STATUS_LABELS.get(str(key), str(key)))
+
+
+def decision_label(decision: str | None) -> str:
+    return gettext(DECISION_LABELS[decision]) if decision in DECISION_LABELS else (decision or "")
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(SHANGHAI).strftime(fmt) if value else ""
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db = g.pop("db_session", None)
+    if db is not None:
+        db.rollback()
+        db.close()
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'")
+    return response
+
+
+def _workflow_error(exc: WorkflowError):
+    db_session().rollback()
+    return render_template("error.html", status=exc.status, message=tr(exc.message)), exc.status
+
+
+def _http_error(exc: HTTPException):
+    return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+
+def init_app(app: Flask) -> None:
+    translations = str(app.root_path) + "/translations"
+    Babel(app, locale_selector=_select_locale, default_translation_directories=translations)
+    app.before_request(_check_csrf)
+    app.after_request(_security_headers)
+    app.teardown_appcontext(_close_session)
+    app.register_error_handler(WorkflowError, _workflow_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["tr"] = tr
+    app.context_processor(lambda: {"now": utcnow()})
+    app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
+                                 status_label=status_label, decision_label=decision_label,
+                                 nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

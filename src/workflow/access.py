@@ -44,7 +44,8 @@ def task_scope(user: User) -> ColumnElement[bool]:
         )
     )
     assigned = HumanTask.assignee == user.username
-    return and_(zone_scope(user), or_(assigned, and_(HumanTask.assignee.is_(None), candidate)))
+    visible = exists(select(Zone.id).where(Zone.id == HumanTask.zone_id, zone_scope(user)))
+    return and_(visible, or_(assigned, and_(HumanTask.assignee.is_(None), candidate)))
 
 
 def may_start(user: User, groups: tuple[str, ...], users: tuple[str, ...]) -> bool:

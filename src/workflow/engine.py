@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from workflow import expressions
@@ -135,7 +135,7 @@ class Run:
         """Complete one ready human task with validated data and run on to the next wait state."""
         try:
             task = self._wf.get_task_from_id(UUID(engine_id))
-        except (KeyError, ValueError):
+        except (TaskNotFoundException, ValueError):
             raise NotFound("no such task in this process") from None
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskAlreadyDone("this task is not waiting for input")
@@ -176,6 +176,11 @@ class Run:
         return len(self._wf.tasks)
 
 
+# SpiffWorkflow's parser lets these escape on some valid-looking XML (e.g. a businessRuleTask
+# without camunda:decisionRef raises KeyError); a linter reports them instead of crashing.
+_PARSER_SLIPS = (KeyError, AttributeError, TypeError, ValueError, IndexError)
+
+
 def _parse(files: Mapping[str, bytes], process_id: str | None):
     problems: list[Problem] = []
     elements: dict[str, Element] = {}
@@ -201,6 +206,8 @@ def _parse(files: Mapping[str, bytes], process_id: str | None):
             parser.add_bpmn_xml(root, filename=name)
         except (ValidationException, SpiffWorkflowException) as exc:
             problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
+        except _PARSER_SLIPS as exc:
+            problems.append(Problem(name, "", f"the engine cannot read this file: {type(exc).__name__}: {exc}"))
     return parser, elements, executable, problems
 
 
@@ -219,6 +226,9 @@ def compile_model(files: Mapping[str, bytes], process_id: str | None = None) -> 
     except (ValidationException, SpiffWorkflowException) as exc:
         raise InvalidModel([Problem(getattr(exc, "file_name", "") or ",".join(files),
                                     getattr(exc, "id", ""), str(exc))]) from None
+    except _PARSER_SLIPS as exc:
+        raise InvalidModel([Problem(",".join(files), "", f"the engine cannot read this model: "
+                                    f"{type(exc).__name__}: {exc}")]) from None
     return Model(process_id, elements, spec, subprocess_specs)
 
 

@@ -148,9 +148,9 @@ def _many(field: Field, value: Any) -> list[str]:
     else:
         raise _Bad(Msg("应为选项列表"))
     allowed = [o.id for o in field.options]
-    chosen = {v for v in values}
-    if any(not isinstance(v, str) or v not in allowed for v in chosen):
+    if any(not isinstance(v, str) or v not in allowed for v in values):
         raise _Bad(Msg("不是可选的值"))
+    chosen = set(values)
     if field.required and not chosen:
         raise _Bad(Msg("至少选择一项"))
     return [o for o in allowed if o in chosen]

@@ -233,6 +233,9 @@ class Event(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
+    zone: Mapped[Zone | None] = relationship()
+    instance: Mapped[ProcessInstance | None] = relationship()
+
 
 @event.listens_for(Session, "before_flush")
 def _events_are_append_only(session: Session, flush_context, instances) -> None:

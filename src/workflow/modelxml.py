@@ -24,6 +24,8 @@ NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum"}
 CONSTRAINTS = {"required", "minlength", "maxlength", "min", "max", "pattern", "readonly", "required_if"}
 _HUMAN = {"userTask", "manualTask"}
+_ACTIVITIES = {"task", "subProcess", "callActivity"}
+_EXPRESSIONS = {"conditionExpression", "timeDuration", "timeDate", "timeCycle"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Element:
     candidate_users: tuple[str, ...] = ()
     assignee: str = ""
     due: str = ""
+    decision_ref: str = ""
     form: tuple[Field, ...] = field(default=())
     documentation: str = ""
 
@@ -153,6 +156,7 @@ def _element(node, lane: str) -> Element:
         candidate_users=_split(node.get(f"{{{CAMUNDA}}}candidateUsers")),
         assignee=(node.get(f"{{{CAMUNDA}}}assignee") or "").strip(),
         due=(node.get(f"{{{CAMUNDA}}}dueDate") or "").strip(),
+        decision_ref=(node.get(f"{{{CAMUNDA}}}decisionRef") or "").strip(),
         form=form, documentation="".join(doc).strip(),
     )
 
@@ -170,21 +174,19 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
             for ref in lane.iterfind(f"{{{BPMN}}}flowNodeRef") if ref.text
         }
         for node in process.iter(etree.Element):
-            if etree.QName(node).namespace != BPMN or not node.get("id"):
+            if etree.QName(node).namespace != BPMN:
                 continue
             kind = etree.QName(node).localname
-            if kind.endswith(("Task", "Event", "Gateway")) or kind in {"task", "subProcess", "callActivity"}:
+            if kind in _EXPRESSIONS:
+                owner = node.getparent() if kind == "conditionExpression" else node.getparent().getparent()
+                problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
+            elif node.get("id") and (kind.endswith(("Task", "Event", "Gateway")) or kind in _ACTIVITIES):
                 element = _element(node, lanes.get(node.get("id"), ""))
                 elements[element.id] = element
                 problems.extend(_check_element(filename, element))
                 if id_count[element.id] > 1:
                     problems.append(Problem(filename, element.id, "the id is also used by another element "
                                             "(e.g. an enum value); the engine would confuse them"))
-            elif kind == "conditionExpression" or kind in {"timeDuration", "timeDate", "timeCycle"}:
-                owner = node.getparent()
-                if kind != "conditionExpression":
-                    owner = owner.getparent()
-                problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
     return elements, executable, problems
 
 
@@ -192,7 +194,7 @@ def _check_expression(filename: str, element_id: str, text: str | None) -> list[
     try:
         expressions.check(text or "")
     except InvalidExpression as exc:
-        return [Problem(filename, element_id, f"expression {text!r}: {exc.message}")]
+        return [Problem(filename, element_id, f"expression {(text or '').strip()!r}: {exc.message}")]
     return []
 
 
@@ -204,6 +206,8 @@ def _check_element(filename: str, el: Element) -> list[Problem]:
 
     if el.kind == "scriptTask":
         bad("script tasks are not allowed: model expressions may not run code")
+    if el.kind == "businessRuleTask" and not el.decision_ref:
+        bad("a business rule task needs camunda:decisionRef (the id of a DMN decision)")
     if el.kind in _HUMAN and not (el.candidate_groups or el.candidate_users or el.assignee):
         bad("no camunda:candidateGroups, candidateUsers or assignee: nobody could act on this task")
     for attr, value in (("candidateGroups", ",".join(el.candidate_groups)), ("candidateUsers",

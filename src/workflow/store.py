@@ -73,10 +73,8 @@ def actionable_task(session: Session, user: User, task_id: int) -> HumanTask | N
 
 
 def visible_task(session: Session, user: User, task_id: int) -> HumanTask | None:
-    return session.scalar(
-        select(HumanTask).join(Zone, HumanTask.zone_id == Zone.id)
-        .where(HumanTask.id == task_id, access.zone_scope(user))
-    )
+    visible = select(Zone.id).where(Zone.id == HumanTask.zone_id, access.zone_scope(user)).exists()
+    return session.scalar(select(HumanTask).where(HumanTask.id == task_id, visible))
 
 
 def open_tasks(session: Session, instance_id: int) -> Sequence[HumanTask]:

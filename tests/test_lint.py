@@ -1,0 +1,120 @@
+"""`workflow lint`: problems located by file and element id; real modeler exports parse."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import LIFECYCLE
+from workflow import engine
+from workflow.cli import main
+
+MIWG = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
+
+
+def bpmn(body: str, extra_ns: str = "") -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t" {extra_ns}>
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    {body}
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+TASK = """<bpmn:userTask id="{id}" {attrs}><bpmn:extensionElements>{ext}</bpmn:extensionElements>
+<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="{id}" />
+<bpmn:sequenceFlow id="f2" sourceRef="{id}" targetRef="end" />"""
+
+
+def task(attrs='camunda:candidateGroups="bureau"', ext="", id="t1") -> bytes:
+    return bpmn(TASK.format(id=id, attrs=attrs, ext=ext))
+
+
+def problems(content: bytes) -> list[tuple[str, str]]:
+    return [(p.element_id, p.message) for p in engine.lint({"m.bpmn": content})]
+
+
+def test_the_shipped_model_is_clean():
+    assert engine.lint({LIFECYCLE.name: LIFECYCLE.read_bytes()}) == []
+
+
+def test_a_minimal_valid_model_is_clean():
+    assert problems(task()) == []
+
+
+@pytest.mark.parametrize(("content", "element", "fragment"), [
+    (task(attrs=""), "t1", "nobody could act"),
+    (task(attrs='camunda:candidateGroups="${group}"'), "t1", "not an expression"),
+    (task(attrs='camunda:candidateGroups="bureau" camunda:dueDate="30 days"'), "t1", "ISO 8601"),
+    (task(ext='<camunda:formData><camunda:formField id="d" label="D" type="enum" /></camunda:formData>'),
+     "t1", "enum needs values"),
+    (task(ext='<camunda:formData><camunda:formField id="d" label="D" type="money" /></camunda:formData>'),
+     "t1", "type 'money'"),
+    (task(ext='<camunda:formData><camunda:formField id="d" label="D" type="string"><camunda:validation>'
+              '<camunda:constraint name="pattern" config="([" /></camunda:validation></camunda:formField>'
+              '</camunda:formData>'), "t1", "pattern does not compile"),
+    (task(id="pass", ext='<camunda:formData><camunda:formField id="d" label="D" type="enum">'
+                         '<camunda:value id="pass" name="P" /></camunda:formField></camunda:formData>'),
+     "pass", "also used by another element"),
+])
+def test_rule_problems_name_the_element(content, element, fragment):
+    found = problems(content)
+    assert any(el == element and fragment in msg for el, msg in found), found
+
+
+def test_script_tasks_are_refused():
+    body = """<bpmn:scriptTask id="s1" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming>
+    <bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>import os</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="s1" />
+    <bpmn:sequenceFlow id="f2" sourceRef="s1" targetRef="end" />"""
+    assert any(el == "s1" and "script tasks" in msg for el, msg in problems(bpmn(body)))
+
+
+def test_unquoted_timer_duration_is_reported_on_its_event():
+    body = """<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    <bpmn:timerEventDefinition id="td"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">${P14D}</bpmn:timeDuration>
+    </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />"""
+    assert any(el == "wait" and "JUEL" in msg for el, msg in problems(bpmn(body)))
+
+
+def test_malformed_xml_is_reported_not_raised():
+    found = engine.lint({"broken.bpmn": b"<bpmn:definitions"})
+    assert found and found[0].file == "broken.bpmn" and "well-formed" in found[0].message
+
+
+def test_cli_reports_file_element_and_message_and_exits_1(tmp_path):
+    bad = tmp_path / "bad.bpmn"
+    bad.write_bytes(task(attrs=""))
+    result = CliRunner().invoke(main, ["lint", str(LIFECYCLE), str(bad)])
+    assert result.exit_code == 1
+    assert f"{LIFECYCLE}: ok" in result.output
+    assert f"{bad}:t1: no camunda:candidateGroups" in result.output
+
+
+def test_cli_exits_0_when_clean():
+    result = CliRunner().invoke(main, ["lint", str(LIFECYCLE)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.skipif(not MIWG.is_dir(), reason="the MIWG corpus (../shared/corpus/miwg) is not beside this checkout")
+def test_real_modeler_exports_lint_without_crashing():
+    """Every MIWG model either passes or yields located problems; none makes the linter fail."""
+    files = sorted(MIWG.rglob("*.bpmn"))
+    assert len(files) > 20
+    clean = set()
+    for path in files:
+        found = engine.lint({path.name: path.read_bytes()})
+        assert all(p.file == path.name and p.message for p in found)
+        if not found:
+            clean.add(f"{path.parent.name}/{path.name}")
+    camunda = "bpmn.io-Camunda-Modeler-18.6.1"
+    assert {f"{camunda}/A.4.0-export.bpmn", f"{camunda}/A.4.1-export.bpmn", f"{camunda}/C.2.0-export.bpmn"} <= clean

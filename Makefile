@@ -41,7 +41,7 @@ translations: $(COMPILED)
 
 # Refresh the catalogue after changing user-facing text (msgids are the zh-CN strings).
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k Msg -o src/workflow/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k Msg -k N_ -k tr -o src/workflow/translations/messages.pot .
 	$(BIN)/pybabel update -i src/workflow/translations/messages.pot -d src/workflow/translations --no-fuzzy-matching
 
 # bpmn-js viewer for the zone page's process diagram, vendored from the npm

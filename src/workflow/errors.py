@@ -6,6 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 
+class Text:
+    """A parameter that already exists in both languages (e.g. a label from the model)."""
+
+    __slots__ = ("en", "zh")
+
+    def __init__(self, zh: str, en: str = "") -> None:
+        self.zh, self.en = zh, en or zh
+
+    def __str__(self) -> str:
+        return self.zh
+
+
 class Msg:
     """A user-facing message: a zh-CN msgid with parameters, translated where it is shown."""
 
@@ -15,9 +27,12 @@ class Msg:
         self.msgid = msgid
         self.params = params
 
-    def render(self, gettext: Callable[[str], str] = str) -> str:
+    def render(self, gettext: Callable[[str], str] = str, lang: str = "zh") -> str:
         text = gettext(self.msgid)
-        return text % self.params if self.params else text
+        if not self.params:
+            return text
+        params = {k: (v.en if lang == "en" else v.zh) if isinstance(v, Text) else v for k, v in self.params.items()}
+        return text % params
 
     def __str__(self) -> str:
         return self.render()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from workflow.errors import InvalidForm, Msg
+from workflow.errors import InvalidForm, Msg, Text
 from workflow.modelxml import Field
 
 _TRUE = {"true", "on", "1", "yes"}
@@ -92,7 +92,8 @@ def _string(field: Field, value: Any) -> str:
         raise _Bad(Msg("最多 %(n)s 个字符", n=int(float(high))))
     pattern = field.constraint("pattern")
     if pattern and not re.fullmatch(pattern, value):
-        hint = dict(field.properties).get("help")
+        props = dict(field.properties)
+        hint = Text(props["help"], props.get("help_en", "")) if props.get("help") else None
         raise _Bad(Msg("格式不符：%(hint)s", hint=hint) if hint else Msg("格式不符"))
     return value
 

@@ -179,6 +179,7 @@ class HumanTask(Base):
     engine_id: Mapped[str] = mapped_column(String(36), unique=True)
     bpmn_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
     lane: Mapped[str] = mapped_column(String(100), default="")
     stage: Mapped[str] = mapped_column(String(32), default="")
     assignee: Mapped[str | None] = mapped_column(String(64))
@@ -191,6 +192,9 @@ class HumanTask(Base):
     zone: Mapped[Zone] = relationship(lazy="joined")
     instance: Mapped[ProcessInstance] = relationship()
     candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def label(self, lang: str = "zh") -> str:
+        return (self.name_en or self.name) if lang == "en" else self.name
 
     def groups(self) -> list[str]:
         return [c.name for c in self.candidates if c.kind == CandidateKind.GROUP]
@@ -229,12 +233,16 @@ class Event(Base):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     bpmn_id: Mapped[str | None] = mapped_column(String(100))
     task_name: Mapped[str] = mapped_column(String(200), default="")
+    task_name_en: Mapped[str] = mapped_column(String(200), default="")
     decision: Mapped[str | None] = mapped_column(String(40))
     comment: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     zone: Mapped[Zone | None] = relationship()
     instance: Mapped[ProcessInstance | None] = relationship()
+
+    def label(self, lang: str = "zh") -> str:
+        return (self.task_name_en or self.task_name) if lang == "en" else self.task_name
 
 
 @event.listens_for(Session, "before_flush")

@@ -40,7 +40,15 @@ def lang() -> str:
 
 
 def tr(message: str | Msg) -> str:
-    return message.render(gettext) if isinstance(message, Msg) else gettext(message) if message else ""
+    """A message in the user's language."""
+    if isinstance(message, Msg):
+        return message.render(gettext, lang())
+    return gettext(message) if message else ""
+
+
+def N_(text: str) -> str:  # noqa: N802 - the conventional gettext no-op marker
+    """Marks a msgid for extraction; translated later with gettext."""
+    return text
 
 
 def csrf_token() -> str:
@@ -64,12 +72,17 @@ def _select_locale() -> str:
 
 
 STATUS_LABELS = {
-    "applying": "申请中", "recommending": "推荐中", "accepting": "验收中",
-    "approving": "待批准", "operating": "运行中", "rejected": "未获通过",
+    "applying": N_("申请中"), "recommending": N_("推荐中"), "accepting": N_("验收中"),
+    "approving": N_("待批准"), "operating": N_("运行中"), "rejected": N_("未获通过"),
 }
 DECISION_LABELS = {
-    "recommend": "推荐", "revise": "退回修改", "reject": "不予通过", "pass": "通过",
-    "conditional": "有条件通过", "fail": "不通过", "rectify": "整改", "approve": "批准",
+    "recommend": N_("推荐"), "revise": N_("退回修改"), "reject": N_("不予通过"), "pass": N_("通过"),
+    "conditional": N_("有条件通过"), "fail": N_("不通过"), "rectify": N_("整改"), "approve": N_("批准"),
+}
+HTTP_MESSAGES = {
+    400: N_("请求格式有误。"), 401: N_("请先登录。"), 403: N_("您无权进行此操作。"),
+    404: N_("您要找的页面不存在，或您无权查看。"), 405: N_("不支持这种请求方式。"),
+    413: N_("提交的内容过大。"), 415: N_("不支持这种内容格式。"),
 }
 
 
@@ -107,7 +120,9 @@ def _workflow_error(exc: WorkflowError):
 
 
 def _http_error(exc: HTTPException):
-    return render_template("error.html", status=exc.code, message=exc.description), exc.code
+    default = exc.description == type(exc).description
+    message = gettext(HTTP_MESSAGES.get(exc.code, N_("出错了。"))) if default else exc.description
+    return render_template("error.html", status=exc.code, message=message), exc.code
 
 
 def init_app(app: Flask) -> None:

@@ -55,7 +55,7 @@ def add_organisation(session: Session, code: str, name: str, kind: str, province
                      name_en: str = "") -> Organisation:
     errors: dict[str, Msg] = {}
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,63}", code or ""):
-        errors["code"] = Msg("代码只能含小写字母、数字和连字符")
+        errors["code"] = Msg("代码须为 2-64 位，以小写字母或数字开头，可含小写字母、数字或连字符")
     if kind not in {k.value for k in OrgKind}:
         errors["kind"] = Msg("不是可选的值")
     elif kind in {OrgKind.BUREAU, OrgKind.LOCAL_GOV} and not province:
@@ -77,7 +77,7 @@ def add_user(session: Session, username: str, password: str, role: str, organisa
     errors: dict[str, Msg] = {}
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
-        errors["username"] = Msg("用户名须为 2-64 位小写字母、数字、点、下划线或连字符")
+        errors["username"] = Msg("用户名须为 2-64 位，以小写字母或数字开头，可含小写字母、数字、点、下划线或连字符")
     elif store.user_by_name(session, username) is not None:
         errors["username"] = Msg("已存在")
     if len(password or "") < MIN_PASSWORD:

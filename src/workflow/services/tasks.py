@@ -77,7 +77,7 @@ def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any],
     data = forms.clean(element.form, raw, strict=strict)
     zone = task.zone
     if any(f.id == zones.NAME_FIELD for f in element.form):
-        zones.check_application(session, user, data, zone)
+        zones.check_application(session, user, element, data, zone)
         zones.apply_application(zone, data)
     run = model.restore(instance.state)
     run.complete(task.engine_id, data)

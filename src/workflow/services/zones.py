@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from workflow import access, forms, store
 from workflow.engine import Model
-from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied
+from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied, Text
 from workflow.models import Event, HumanTask, ProcessInstance, ProcessVersion, User, Zone, ZoneStatus, utcnow
 from workflow.modelxml import Element
 from workflow.services import commit, deploy, instances
@@ -42,12 +42,16 @@ def _first_task(run) -> Element:
     return ready[0].element
 
 
-def check_application(session: Session, user: User, data: Mapping[str, Any], zone: Zone | None) -> None:
+def check_application(session: Session, user: User, element: Element, data: Mapping[str, Any],
+                      zone: Zone | None) -> None:
     """Rules of the notice beyond the form: own province, one zone per name."""
     errors: dict[str, Msg] = {}
     province = data.get(PROVINCE_FIELD)
-    if province is not None and province != user.organisation.province:
-        errors[PROVINCE_FIELD] = Msg("只能为本省（%(p)s）申请", p=user.organisation.province or "-")
+    own = user.organisation.province or "-"
+    if province is not None and province != own:
+        field = next((f for f in element.form if f.id == PROVINCE_FIELD), None)
+        label = Text(field.option_label(own), field.option_label(own, "en")) if field else own
+        errors[PROVINCE_FIELD] = Msg("只能为本省（%(p)s）申请", p=label)
     same = store.zone_by_name(session, data.get(NAME_FIELD) or "")
     if same is not None and same is not zone:
         errors[NAME_FIELD] = Msg("已有同名试验区")
@@ -69,7 +73,7 @@ def file_application(session: Session, user: User, raw: Mapping[str, Any], now: 
     run = model.start()
     task = run.ready_tasks()[0]
     data = forms.clean(element.form, raw)
-    check_application(session, user, data, None)
+    check_application(session, user, element, data, None)
     zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,
                 name=data[NAME_FIELD], province=data.get(PROVINCE_FIELD) or user.organisation.province or "")
     apply_application(zone, data)

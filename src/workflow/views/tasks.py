@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from workflow.errors import InvalidForm
+from workflow.errors import InvalidForm, Msg, Text
 from workflow.services import tasks
 from workflow.views import form_values, login_required
 from workflow.web import current_user, db_session, tr
@@ -35,5 +35,5 @@ def complete(task_id: int):
         db_session().rollback()
         errors = {k: tr(v) for k, v in exc.fields.items()}
         return render_template("task.html", page=page, values=values, errors=errors, error=tr(exc.message)), 400
-    flash(tr("已办结：") + page.task.name)
+    flash(tr(Msg("已办结：%(task)s", task=Text(page.task.name, page.task.name_en))))
     return redirect(url_for("zones.show", zone_id=page.task.zone_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from workflow.errors import InvalidForm
+from workflow.errors import InvalidForm, Msg
 from workflow.services import zones
 from workflow.views import form_values, login_required
 from workflow.web import current_user, db_session, tr
@@ -37,7 +37,7 @@ def create():
         errors = {k: tr(v) for k, v in exc.fields.items()}
         return render_template("zone_new.html", element=element, values=values, errors=errors,
                                error=tr(exc.message)), 400
-    flash(tr("申请已提交：") + zone.name)
+    flash(tr(Msg("申请已提交：%(name)s", name=zone.name)))
     return redirect(url_for("zones.show", zone_id=zone.id))
 
 

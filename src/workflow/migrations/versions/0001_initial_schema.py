@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 12:55:31.308320
+Create Date: 2026-11-27 13:00:54.228245
 """
 
 import sqlalchemy as sa
@@ -17,7 +17,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -107,6 +106,7 @@ def upgrade() -> None:
     sa.Column('organisation', sa.String(length=200), nullable=False),
     sa.Column('bpmn_id', sa.String(length=100), nullable=True),
     sa.Column('task_name', sa.String(length=200), nullable=False),
+    sa.Column('task_name_en', sa.String(length=200), nullable=False),
     sa.Column('decision', sa.String(length=40), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
@@ -126,6 +126,7 @@ def upgrade() -> None:
     sa.Column('engine_id', sa.String(length=36), nullable=False),
     sa.Column('bpmn_id', sa.String(length=100), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_en', sa.String(length=200), nullable=False),
     sa.Column('lane', sa.String(length=100), nullable=False),
     sa.Column('stage', sa.String(length=32), nullable=False),
     sa.Column('assignee', sa.String(length=64), nullable=True),
@@ -158,9 +159,7 @@ def upgrade() -> None:
 
 
 
-
 def downgrade() -> None:
-
     with op.batch_alter_table('task_candidate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_candidate_task_id'))
         batch_op.drop_index('ix_task_candidate_lookup')
@@ -190,4 +189,3 @@ def downgrade() -> None:
     op.drop_table('zone')
     op.drop_table('user_account')
     op.drop_table('organisation')
-

@@ -1,0 +1,138 @@
+"""Pages through the Flask test client: login, CSRF, inbox, task forms, statuses, languages."""
+
+import re
+
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD, application, csrf_of
+from workflow.models import Event, Zone
+
+
+def post_application(client, **overrides):
+    data = application(**overrides)
+    data["csrf_token"] = client.csrf
+    return client.post("/zones/new", data=data)
+
+
+def first_task_id(client):
+    page = client.get("/inbox").get_data(as_text=True)
+    return int(re.search(r'href="/tasks/(\d+)"', page).group(1))
+
+
+def test_pages_require_login(client):
+    for path in ["/inbox", "/zones", "/zones/new", "/tasks/1", "/zones/1"]:
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.location
+
+
+def test_login_with_a_wrong_password_is_refused(client):
+    token = csrf_of(client)
+    response = client.post("/login", data={"username": "henan.gov", "password": "nope", "csrf_token": token})
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/login", data={"username": "henan.gov", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_forms_without_csrf_token_are_refused_and_change_nothing(app, login_as):
+    client = login_as("henan.gov")
+    data = application()
+    response = client.post("/zones/new", data=data)
+    assert response.status_code == 400
+    with app.extensions["workflow.db"].session() as session:
+        assert session.scalar(select(func.count()).select_from(Zone)) == 0
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    token = csrf_of(client)
+    response = client.post("/login", data={"username": "henan.gov", "password": PASSWORD, "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logout_ends_the_session(login_as):
+    client = login_as("henan.gov")
+    client.post("/logout", data={"csrf_token": client.csrf})
+    assert client.get("/inbox").status_code == 302
+
+
+def test_local_government_files_and_bureau_recommends(login_as):
+    gov = login_as("henan.gov")
+    response = post_application(gov)
+    assert response.status_code == 302
+    zone_page = gov.get(response.location).get_data(as_text=True)
+    assert "郑州航空港国检试验区" in zone_page and "推荐中" in zone_page
+
+    bureau = login_as("henan.bureau")
+    inbox = bureau.get("/inbox").get_data(as_text=True)
+    assert "郑州航空港国检试验区" in inbox and "直属局推荐意见" in inbox
+    task_id = first_task_id(bureau)
+    page = bureau.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'name="decision"' in page and "郑州航空港投资集团有限公司" in page
+    done = bureau.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "同意推荐",
+                                                 "csrf_token": bureau.csrf})
+    assert done.status_code == 302
+    trace = bureau.get(done.location).get_data(as_text=True)
+    assert "henan.bureau" in trace and "同意推荐" in trace and "组织验收" in trace
+
+    again = bureau.post(f"/tasks/{task_id}", data={"decision": "reject", "comment": "x", "csrf_token": bureau.csrf})
+    assert again.status_code == 409
+
+
+def test_field_errors_are_shown_next_to_their_fields(app, login_as):
+    gov = login_as("henan.gov")
+    response = post_application(gov, zone_name="郑州试验区", operator="")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="zone_name-msg"><span class="error">格式不符：统一命名为“xx国检试验区”', page)
+    assert re.search(r'id="operator-msg"><span class="error">必填项', page)
+    assert 'value="郑州试验区"' in page, "what the user typed is kept"
+    with app.extensions["workflow.db"].session() as session:
+        assert session.scalar(select(func.count()).select_from(Zone)) == 0
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.kind == "task_completed")) == 0
+
+
+def test_other_province_gets_404_and_other_role_403(login_as):
+    post_application(login_as("henan.gov"))
+    task_id = first_task_id(login_as("henan.bureau"))
+    jiangxi = login_as("jiangxi.bureau")
+    assert jiangxi.get(f"/tasks/{task_id}").status_code == 404
+    assert jiangxi.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x",
+                                                   "csrf_token": jiangxi.csrf}).status_code == 404
+    assert jiangxi.get("/zones/1").status_code == 404
+    clearance = login_as("hq.clearance")
+    assert clearance.get("/zones/1").status_code == 200
+    assert clearance.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x",
+                                                     "csrf_token": clearance.csrf}).status_code == 403
+    assert login_as("henan.bureau").get("/zones/new").status_code == 403
+
+
+def test_english_is_available_and_chinese_is_the_default(login_as):
+    client = login_as("henan.gov")
+    assert "待办" in client.get("/inbox").get_data(as_text=True)
+    english = client.get("/inbox?lang=en").get_data(as_text=True)
+    assert "Inbox" in english and "待办" not in english
+    assert 'lang="en"' in english
+    assert "Inbox" in client.get("/zones").get_data(as_text=True), "the choice sticks for the session"
+
+
+def test_english_field_labels_and_hints_come_from_the_model(login_as):
+    client = login_as("henan.gov")
+    client.get("/inbox?lang=en")
+    page = post_application(client, zone_name="bad").get_data(as_text=True)
+    assert "Zone name" in page and "Must be named" in page
+
+
+def test_security_headers(client):
+    headers = client.get("/login").headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_unknown_pages_render_a_translated_404(login_as):
+    response = login_as("henan.gov").get("/nowhere")
+    assert response.status_code == 404 and "您要找的页面不存在" in response.get_data(as_text=True)

@@ -111,6 +111,16 @@ def test_other_province_gets_404_and_other_role_403(login_as):
     assert login_as("henan.bureau").get("/zones/new").status_code == 403
 
 
+def test_diagram_xml_is_served_only_to_those_who_may_see_the_zone(login_as):
+    post_application(login_as("henan.gov"))
+    page = login_as("henan.bureau").get("/zones/1").get_data(as_text=True)
+    assert 'data-current="bureau_recommendation"' in page and 'data-done="submit_application"' in page
+    xml = login_as("hq.food").get("/zones/1/diagram.bpmn")
+    assert xml.status_code == 200 and xml.mimetype == "application/xml"
+    assert b'id="zone_lifecycle"' in xml.data
+    assert login_as("jiangxi.gov").get("/zones/1/diagram.bpmn").status_code == 404
+
+
 def test_english_is_available_and_chinese_is_the_default(login_as):
     client = login_as("henan.gov")
     assert "待办" in client.get("/inbox").get_data(as_text=True)

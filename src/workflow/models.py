@@ -231,6 +231,7 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(64), default="")
     role: Mapped[str] = mapped_column(String(32), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    organisation_en: Mapped[str] = mapped_column(String(200), default="")
     bpmn_id: Mapped[str | None] = mapped_column(String(100))
     task_name: Mapped[str] = mapped_column(String(200), default="")
     task_name_en: Mapped[str] = mapped_column(String(200), default="")
@@ -243,6 +244,9 @@ class Event(Base):
 
     def label(self, lang: str = "zh") -> str:
         return (self.task_name_en or self.task_name) if lang == "en" else self.task_name
+
+    def organisation_label(self, lang: str = "zh") -> str:
+        return (self.organisation_en or self.organisation) if lang == "en" else self.organisation
 
 
 @event.listens_for(Session, "before_flush")

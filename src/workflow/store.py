@@ -107,7 +107,11 @@ def add_event(session: Session, event: Event) -> None:
 
 
 def instance_for_update(session: Session, instance_id: int) -> ProcessInstance:
-    return session.get_one(ProcessInstance, instance_id, with_for_update=True)
+    """The instance row, locked until commit (PostgreSQL) and re-read, so its state is current."""
+    return session.scalars(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
+    ).one()
 
 
 def touch(zone: Zone, now: datetime) -> None:

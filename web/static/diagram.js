@@ -12,6 +12,9 @@
 (function () {
   'use strict';
 
+  var PAD = 12;          // px around the fitted diagram
+  var PAD_BOTTOM = 44;   // px kept free at the bottom for the bpmn.io logo
+
   function ids(value) {
     return (value || '').split(/\s+/).filter(Boolean);
   }
@@ -67,7 +70,43 @@
       }
       var canvas = viewer.get('canvas');
       var registry = viewer.get('elementRegistry');
-      canvas.zoom('fit-viewport', 'auto');
+      // Fit now, and again when the box changes size (layout settling, window
+      // resize) until the user pans or zooms the diagram themselves.
+      var fitting = false;
+      var userMoved = false;
+      function fit() {
+        fitting = true;
+        try {
+          canvas.resized();
+          var box = canvas.viewbox();
+          var inner = box.inner;
+          var outer = box.outer;
+          // like canvas.zoom('fit-viewport', 'auto'), but with a margin and a
+          // clear strip at the bottom for the bpmn.io logo (bottom right, required
+          // by the bpmn-js licence) so it does not cover end events
+          var availW = outer.width - 2 * PAD;
+          var availH = outer.height - PAD - PAD_BOTTOM;
+          if (!inner.width || !inner.height || availW <= 0 || availH <= 0) {
+            canvas.zoom('fit-viewport', 'auto');
+            return;
+          }
+          var scale = Math.min(1, availW / inner.width, availH / inner.height);
+          canvas.viewbox({
+            x: inner.x - (outer.width - inner.width * scale) / 2 / scale,
+            y: inner.y - (PAD + (availH - inner.height * scale) / 2) / scale,
+            width: outer.width / scale,
+            height: outer.height / scale
+          });
+        } finally {
+          fitting = false;
+        }
+      }
+      fit();
+      viewer.get('eventBus').on('canvas.viewbox.changed', function () {
+        if (!fitting) {
+          userMoved = true;
+        }
+      });
 
       function mark(list, cls) {
         ids(list).forEach(function (id) {
@@ -79,18 +118,45 @@
       mark(el.getAttribute('data-done'), 'is-done');
       mark(el.getAttribute('data-current'), 'is-current');
 
-      // diagram-js binds its keyboard (arrow keys pan) to the <svg> canvas and
-      // already gives it tabindex=0; name that focus target for assistive tech.
+      // diagram-js binds its keyboard to the <svg> canvas (Ctrl/Cmd+arrows pan,
+      // add Shift for bigger steps) and already gives it tabindex=0; name that
+      // focus target for assistive tech.  The viewer has no keyboard zoom, so
+      // add one: + / - zoom around the centre, 0 fits the whole diagram again.
       var svg = el.querySelector('.djs-container > svg');
       if (svg) {
         svg.setAttribute('tabindex', '0');
         svg.setAttribute('role', 'img');
         svg.setAttribute('aria-label', el.getAttribute('data-label') || fallback);
+        svg.addEventListener('keydown', function (event) {
+          if (event.ctrlKey || event.metaKey || event.altKey) {
+            return;
+          }
+          if (event.key === '+' || event.key === '=') {
+            canvas.zoom(canvas.zoom() * 1.25);
+          } else if (event.key === '-' || event.key === '_') {
+            canvas.zoom(canvas.zoom() / 1.25);
+          } else if (event.key === '0') {
+            userMoved = false;
+            fit();
+          } else {
+            return;
+          }
+          event.preventDefault();
+        });
       }
 
-      window.addEventListener('resize', function () {
-        canvas.resized();
-      });
+      var onResize = function () {
+        if (userMoved) {
+          canvas.resized();
+        } else {
+          fit();
+        }
+      };
+      if (typeof window.ResizeObserver === 'function') {
+        new window.ResizeObserver(onResize).observe(el);
+      } else {
+        window.addEventListener('resize', onResize);
+      }
       el.setAttribute('data-state', 'ready');
     }).catch(function (error) {
       if (viewer) {

@@ -114,6 +114,17 @@ class Trace:
     open_tasks: Sequence[HumanTask]
     history: Sequence[Event]
     application: Element | None
+    end_event: str | None
+
+    @property
+    def current(self) -> list[str]:
+        """Where the zone is on the diagram: its open tasks, or the end event it finished at."""
+        return [t.bpmn_id for t in self.open_tasks] or ([self.end_event] if self.end_event else [])
+
+    @property
+    def done(self) -> list[str]:
+        """Elements already passed, from the history (each once)."""
+        return list(dict.fromkeys(e.bpmn_id for e in self.history if e.bpmn_id))
 
 
 def trace(session: Session, user: User, zone_id: int) -> Trace:
@@ -123,4 +134,4 @@ def trace(session: Session, user: User, zone_id: int) -> Trace:
     instance = zone.instances[-1]
     model = deploy.model_for(instance.process_version)
     return Trace(zone, instance.process_version, model, store.zone_open_tasks(session, zone.id),
-                 store.history(session, zone.id), application_element(model))
+                 store.history(session, zone.id), application_element(model), instance.end_event)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidForm, Msg
 from workflow.services import zones
@@ -45,3 +45,10 @@ def create():
 @login_required
 def show(zone_id: int):
     return render_template("zone.html", trace=zones.trace(db_session(), current_user(), zone_id))
+
+
+@bp.get("/zones/<int:zone_id>/diagram.bpmn")
+@login_required
+def diagram(zone_id: int):
+    trace = zones.trace(db_session(), current_user(), zone_id)
+    return Response(trace.version.source, mimetype="application/xml")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:00:54.228245
+Create Date: 2026-11-27 13:04:39.565015
 """
 
 import sqlalchemy as sa
@@ -104,6 +104,7 @@ def upgrade() -> None:
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('organisation', sa.String(length=200), nullable=False),
+    sa.Column('organisation_en', sa.String(length=200), nullable=False),
     sa.Column('bpmn_id', sa.String(length=100), nullable=True),
     sa.Column('task_name', sa.String(length=200), nullable=False),
     sa.Column('task_name_en', sa.String(length=200), nullable=False),

@@ -1,0 +1,87 @@
+"""The `workflow` command: init (idempotent), user and organisation management, deploy."""
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from tests.conftest import LIFECYCLE
+from workflow.db import Database
+from workflow.models import Organisation, ProcessVersion, User
+from workflow.services import accounts
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("WORKFLOW_DATABASE_URL", url)
+    monkeypatch.setenv("WORKFLOW_SECRET_KEY", "cli-test")
+    monkeypatch.setenv("WORKFLOW_DEMO_PASSWORD", "demo-cli-1")
+    db = Database(url)
+    yield db
+    db.dispose()
+
+
+def run(*args, input=None):
+    from workflow.cli import main
+
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def count(db, model):
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_init_demo_twice_creates_everything_once(env):
+    first = run("init", "--demo")
+    assert first.exit_code == 0, first.output
+    assert "1 model version(s) deployed, 14 demo user(s) created" in first.output
+    second = run("init", "--demo")
+    assert second.exit_code == 0, second.output
+    assert "0 model version(s) deployed, 0 demo user(s) created" in second.output
+    assert count(env, User) == 14 and count(env, ProcessVersion) == 1 and count(env, Organisation) == 12
+    with env.session() as session:
+        assert accounts.authenticate(session, "henan.gov", "demo-cli-1").organisation.code == "henan-gov"
+
+
+def test_init_without_demo_creates_no_account(env):
+    assert run("init").exit_code == 0
+    assert count(env, User) == 0
+    assert count(env, Organisation) == 7, "the HQ units of the notice"
+
+
+def test_user_add_creates_a_real_account_and_refuses_bad_input(env):
+    run("init")
+    added = run("org", "add", "henan-bureau", "--name", "河南局", "--kind", "bureau", "--province", "henan")
+    assert added.exit_code == 0, added.output
+    ok = run("user", "add", "zhang.san", "--role", "bureau", "--org", "henan-bureau", "--password", "s3cret-pass")
+    assert ok.exit_code == 0, ok.output
+    with env.session() as session:
+        user = accounts.authenticate(session, "zhang.san", "s3cret-pass")
+        assert user.role.value == "bureau" and not user.password_hash.startswith("s3cret")
+    dup = run("user", "add", "zhang.san", "--role", "bureau", "--org", "nowhere", "--password", "short")
+    assert dup.exit_code == 1
+    assert "username: 已存在" in dup.output and "password: 密码至少 8 位" in dup.output
+    assert "organisation: 没有这个单位" in dup.output
+    assert count(env, User) == 1
+
+
+def test_org_add_needs_a_province_for_bureaus(env):
+    run("init")
+    result = run("org", "add", "hubei-bureau", "--name", "湖北局", "--kind", "bureau")
+    assert result.exit_code == 1 and "province" in result.output
+
+
+def test_deploy_adds_a_version_only_when_the_file_changed(env, tmp_path):
+    run("init")
+    same = run("deploy", str(LIFECYCLE))
+    assert same.exit_code == 0 and "zone_lifecycle v1 unchanged" in same.output
+    edited = tmp_path / "zone_lifecycle.bpmn"
+    edited.write_bytes(LIFECYCLE.read_bytes().replace(b'camunda:dueDate="P30D"', b'camunda:dueDate="P20D"', 1))
+    result = run("deploy", str(edited))
+    assert result.exit_code == 0 and "zone_lifecycle v2 deployed" in result.output
+    broken = tmp_path / "broken.bpmn"
+    broken.write_bytes(LIFECYCLE.read_bytes().replace(b'camunda:candidateGroups="bureau"', b""))
+    refused = run("deploy", str(broken))
+    assert refused.exit_code == 1 and "bureau_recommendation" in refused.output
+    assert count(env, ProcessVersion) == 2

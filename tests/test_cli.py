@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from tests.conftest import LIFECYCLE
 from workflow.db import Database
 from workflow.models import Organisation, ProcessVersion, User
+from workflow.roles import Role
 from workflow.services import accounts
 
 
@@ -41,7 +42,7 @@ def test_init_demo_twice_creates_everything_once(env):
     assert "0 model version(s) deployed, 0 demo user(s) created" in second.output
     assert count(env, User) == 14 and count(env, ProcessVersion) == 1 and count(env, Organisation) == 12
     with env.session() as session:
-        assert accounts.authenticate(session, "henan.gov", "demo-cli-1").organisation.code == "henan-gov"
+        assert accounts.login(session, "henan.gov", "demo-cli-1").organisation.code == "henan-gov"
 
 
 def test_init_without_demo_creates_no_account(env):
@@ -57,8 +58,8 @@ def test_user_add_creates_a_real_account_and_refuses_bad_input(env):
     ok = run("user", "add", "zhang.san", "--role", "bureau", "--org", "henan-bureau", "--password", "s3cret-pass")
     assert ok.exit_code == 0, ok.output
     with env.session() as session:
-        user = accounts.authenticate(session, "zhang.san", "s3cret-pass")
-        assert user.role.value == "bureau" and not user.password_hash.startswith("s3cret")
+        user = accounts.login(session, "zhang.san", "s3cret-pass")
+        assert user.roles == {Role.BUREAU} and not user.password_hash.startswith("s3cret")
     dup = run("user", "add", "zhang.san", "--role", "bureau", "--org", "nowhere", "--password", "short")
     assert dup.exit_code == 1
     assert "username: 已存在" in dup.output and "password: 密码至少 8 位" in dup.output
@@ -81,7 +82,8 @@ def test_deploy_adds_a_version_only_when_the_file_changed(env, tmp_path):
     result = run("deploy", str(edited))
     assert result.exit_code == 0 and "zone_lifecycle v2 deployed" in result.output
     broken = tmp_path / "broken.bpmn"
-    broken.write_bytes(LIFECYCLE.read_bytes().replace(b'camunda:candidateGroups="bureau"', b""))
+    broken.write_bytes(LIFECYCLE.read_bytes().replace(b'camunda:candidateGroups="bureau"',
+                                                      b'camunda:candidateGroups="bureaux"'))
     refused = run("deploy", str(broken))
     assert refused.exit_code == 1 and "bureau_recommendation" in refused.output
     assert count(env, ProcessVersion) == 2

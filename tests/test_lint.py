@@ -49,6 +49,7 @@ def test_a_minimal_valid_model_is_clean():
 
 @pytest.mark.parametrize(("content", "element", "fragment"), [
     (task(attrs=""), "t1", "nobody could act"),
+    (task(attrs='camunda:candidateGroups="bureaux"'), "t1", "unknown roles: bureaux"),
     (task(attrs='camunda:candidateGroups="${group}"'), "t1", "not an expression"),
     (task(attrs='camunda:candidateGroups="bureau" camunda:dueDate="30 days"'), "t1", "ISO 8601"),
     (task(ext='<camunda:formData><camunda:formField id="d" label="D" type="enum" /></camunda:formData>'),
@@ -118,3 +119,14 @@ def test_real_modeler_exports_lint_without_crashing():
             clean.add(f"{path.parent.name}/{path.name}")
     camunda = "bpmn.io-Camunda-Modeler-18.6.1"
     assert {f"{camunda}/A.4.0-export.bpmn", f"{camunda}/A.4.1-export.bpmn", f"{camunda}/C.2.0-export.bpmn"} <= clean
+
+
+def test_a_task_without_candidates_falls_back_to_its_lane():
+    body = TASK.format(id="t1", attrs="", ext="")
+    laned = bpmn(f"""<bpmn:laneSet id="ls"><bpmn:lane id="lane_bureau" name="直属局">
+      <bpmn:flowNodeRef>t1</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>{body}""")
+    assert problems(laned) == []
+    model = engine.compile_model({"m.bpmn": laned})
+    assert model.element("t1").groups == ("bureau",)
+    named = laned.replace(b'id="lane_bureau" name="\xe7\x9b\xb4\xe5\xb1\x9e\xe5\xb1\x80"', b'id="Lane_1" name="hq_food"')
+    assert engine.compile_model({"m.bpmn": named}).element("t1").groups == ("hq_food",)

@@ -1,44 +1,43 @@
 """Who may see and act on what: role x organisation x the zone's data, as SQL clauses.
 
-Every entry point asks these clauses, so the rule is written once: a zone a user may not see
-is reported as missing (its existence is not revealed); a task a user may see but not take is
-forbidden.
+Every entry point (pages, API, exports, CLI) asks these clauses, so the rule is written once.
+A zone a user may not see is reported as missing (its existence is not revealed); a task a user
+may see but not take is forbidden.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from workflow.models import CandidateKind, HumanTask, Role, TaskCandidate, User, Zone
+from workflow.models import CandidateKind, HumanTask, TaskCandidate, User, Zone
+from workflow.roles import HQ_ROLES, Role
 
-HQ_ROLES = frozenset({
-    Role.HQ_CLEARANCE, Role.HQ_CNCA, Role.HQ_HEALTH, Role.HQ_PLANT_ANIMAL,
-    Role.HQ_INSPECTION, Role.HQ_FOOD, Role.HQ_LEADER,
-})
 SEES_ALL = HQ_ROLES | {Role.PROCESS_OWNER, Role.ADMIN}
 
 
 def zone_scope(user: User) -> ColumnElement[bool]:
-    """Zones the user may see."""
+    """Zones the user may see: HQ everything, a bureau its province, a local government its own."""
     if not user.active:
         return false()
-    if user.role in SEES_ALL:
+    roles = user.roles
+    if roles & SEES_ALL:
         return true()
-    if user.role == Role.BUREAU:
-        province = user.organisation.province
-        return Zone.province == province if province else false()
-    if user.role == Role.LOCAL_GOV:
-        return Zone.applicant_id == user.organisation_id
-    return false()
+    clauses = []
+    if Role.BUREAU in roles and user.organisation.province:
+        clauses.append(Zone.province == user.organisation.province)
+    if Role.LOCAL_GOV in roles:
+        clauses.append(Zone.applicant_id == user.organisation_id)
+    return or_(*clauses) if clauses else false()
 
 
 def task_scope(user: User) -> ColumnElement[bool]:
-    """Open tasks of visible zones that the user is a candidate for (or assigned to)."""
+    """Tasks of visible zones for which the user is assigned, a candidate user, or holds a candidate group."""
+    groups = [r.value for r in user.roles]
     candidate = exists(
         select(TaskCandidate.id).where(
             TaskCandidate.task_id == HumanTask.id,
             or_(
-                and_(TaskCandidate.kind == CandidateKind.GROUP, TaskCandidate.name == user.role.value),
+                and_(TaskCandidate.kind == CandidateKind.GROUP, TaskCandidate.name.in_(groups)),
                 and_(TaskCandidate.kind == CandidateKind.USER, TaskCandidate.name == user.username),
             ),
         )
@@ -50,4 +49,4 @@ def task_scope(user: User) -> ColumnElement[bool]:
 
 def may_start(user: User, groups: tuple[str, ...], users: tuple[str, ...]) -> bool:
     """Whether the user is a candidate for a model's first task (filing a new case)."""
-    return user.active and (user.role.value in groups or user.username in users)
+    return user.active and (bool({r.value for r in user.roles} & set(groups)) or user.username in users)

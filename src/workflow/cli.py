@@ -81,18 +81,20 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--role", "roles", required=True, multiple=True, type=click.Choice([r.value for r in Role]),
+              help="Repeat for several roles.")
 @click.option("--org", "organisation", required=True, help="Organisation code, e.g. henan-bureau.")
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.password_option(help="Prompted for when not given (at least 8 characters).")
-def user_add(username: str, role: str, organisation: str, display_name: str, password: str) -> None:
+def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, password: str) -> None:
     """Create a user account."""
     from workflow.services import accounts
 
     _, db = _database()
     with db.session() as session:
         try:
-            created = accounts.add_user(session, username, password, role, organisation, display_name)
+            created = accounts.add_user(session, username, accounts.Account(
+                roles=roles, organisation=organisation, display_name=display_name, password=password))
         except InvalidForm as exc:
             _fail_form(exc)
     click.echo(f"user {created.username} created")
@@ -120,6 +122,25 @@ def org_add(code: str, name: str, name_en: str, kind: str, province: str | None)
         except InvalidForm as exc:
             _fail_form(exc)
     click.echo(f"organisation {code} created")
+
+
+@main.command()
+@click.option("--as", "username", required=True, help="List what this user may see (same rule as pages and API).")
+def zones(username: str) -> None:
+    """List the zones a user may see, with status and where each one is."""
+    from workflow import store
+    from workflow.services import zones as zone_service
+
+    _, db = _database()
+    with db.session() as session:
+        user = store.user_by_name(session, username)
+        if user is None:
+            click.echo(f"no user {username}", err=True)
+            sys.exit(1)
+        rows, total = zone_service.page_of(session, user, 10**6, 0)
+    for zone, stage in rows:
+        click.echo(f"{zone.id}\t{zone.name}\t{zone.province}\t{zone.status.value}\t{stage}")
+    click.echo(f"{total} zone(s) visible to {username}")
 
 
 @main.command()

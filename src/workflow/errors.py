@@ -86,6 +86,22 @@ class PermissionDenied(WorkflowError):
     status = 403
 
 
+class TooManyAttempts(WorkflowError):
+    """Logins from this account or address are paused for a while."""
+
+    status = 429
+
+    def __init__(self, message: str | Msg, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnsupportedMediaType(WorkflowError):
+    """The request body is not JSON."""
+
+    status = 415
+
+
 class Conflict(WorkflowError):
     """The object is no longer in the state the request expected."""
 
@@ -94,6 +110,10 @@ class Conflict(WorkflowError):
 
 class TaskAlreadyDone(Conflict):
     """The task was completed before this request."""
+
+
+class ClaimedByOther(Conflict):
+    """Another official has claimed the task."""
 
 
 class StaleInstance(Conflict):

@@ -9,6 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from workflow.roles import OrgKind, Role
+
+__all__ = ["OrgKind", "Role"]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -35,27 +39,6 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime}
-
-
-class OrgKind(enum.StrEnum):
-    HQ_UNIT = "hq_unit"
-    BUREAU = "bureau"
-    LOCAL_GOV = "local_gov"
-    SYSTEM = "system"
-
-
-class Role(enum.StrEnum):
-    LOCAL_GOV = "local_gov"
-    BUREAU = "bureau"
-    HQ_CLEARANCE = "hq_clearance"
-    HQ_CNCA = "hq_cnca"
-    HQ_HEALTH = "hq_health"
-    HQ_PLANT_ANIMAL = "hq_plant_animal"
-    HQ_INSPECTION = "hq_inspection"
-    HQ_FOOD = "hq_food"
-    HQ_LEADER = "hq_leader"
-    PROCESS_OWNER = "process_owner"
-    ADMIN = "admin"
 
 
 class ZoneStatus(enum.StrEnum):
@@ -99,12 +82,48 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                     order_by="UserRole.role")
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(r.role for r in self.role_rows)
+
+    @property
+    def role_label(self) -> str:
+        """The roles as one string (for history rows), e.g. ``bureau`` or ``hq_clearance,process_owner``."""
+        return ",".join(sorted(r.value for r in self.roles))
+
+    def has(self, *roles: Role) -> bool:
+        return self.active and bool(self.roles.intersection(roles))
+
+
+class UserRole(Base):
+    """One role of a user; a user holds one or more."""
+
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role_name"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class ProcessVersion(Base):
@@ -188,8 +207,11 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_at: Mapped[datetime | None]
 
     zone: Mapped[Zone] = relationship(lazy="joined")
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
     instance: Mapped[ProcessInstance] = relationship()
     candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
@@ -218,9 +240,11 @@ class TaskCandidate(Base):
 
 
 class Event(Base):
-    """Append-only history: who did what to which zone, when, and why."""
+    """Append-only history and audit log: who did what to which zone, when, and why."""
 
     __tablename__ = "event"
+    __table_args__ = (Index("ix_event_kind_actor_at", "kind", "actor", "at"),
+                      Index("ix_event_kind_ip_at", "kind", "ip", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -237,6 +261,7 @@ class Event(Base):
     task_name_en: Mapped[str] = mapped_column(String(200), default="")
     decision: Mapped[str | None] = mapped_column(String(40))
     comment: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     zone: Mapped[Zone | None] = relationship()

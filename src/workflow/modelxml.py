@@ -15,6 +15,7 @@ from lxml import etree
 
 from workflow import expressions
 from workflow.errors import InvalidExpression
+from workflow.roles import Role, lane_role
 from workflow.timeparse import is_duration
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -95,6 +96,7 @@ class Element:
     name: str
     name_en: str = ""
     lane: str = ""
+    lane_id: str = ""
     properties: tuple[tuple[str, str], ...] = ()
     candidate_groups: tuple[str, ...] = ()
     candidate_users: tuple[str, ...] = ()
@@ -109,6 +111,14 @@ class Element:
 
     def label(self, lang: str = "zh") -> str:
         return (self.name_en or self.name or self.id) if lang == "en" else (self.name or self.id)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Candidate groups; when a task names no candidates at all, the role its lane stands for."""
+        if self.candidate_groups or self.candidate_users or self.assignee:
+            return self.candidate_groups
+        role = lane_role(self.lane_id, self.lane)
+        return (role,) if role else ()
 
 
 def _props(node) -> tuple[tuple[str, str], ...]:
@@ -142,7 +152,7 @@ def _field(node) -> Field:
     )
 
 
-def _element(node, lane: str) -> Element:
+def _element(node, lane: tuple[str, str]) -> Element:
     kind = etree.QName(node).localname
     props = _props(node)
     form = tuple(
@@ -151,7 +161,7 @@ def _element(node, lane: str) -> Element:
     doc = node.xpath("./bpmn:documentation/text()", namespaces=NS)
     return Element(
         id=node.get("id", ""), kind=kind, name=(node.get("name") or "").strip(),
-        name_en=dict(props).get("name_en", ""), lane=lane, properties=props,
+        name_en=dict(props).get("name_en", ""), lane=lane[1], lane_id=lane[0], properties=props,
         candidate_groups=_split(node.get(f"{{{CAMUNDA}}}candidateGroups")),
         candidate_users=_split(node.get(f"{{{CAMUNDA}}}candidateUsers")),
         assignee=(node.get(f"{{{CAMUNDA}}}assignee") or "").strip(),
@@ -169,7 +179,7 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
     id_count = Counter(node.get("id") for node in root.iter(etree.Element) if node.get("id"))
     for process in root.iterfind(f"{{{BPMN}}}process"):
         lanes = {
-            ref.text.strip(): lane.get("name") or lane.get("id", "")
+            ref.text.strip(): (lane.get("id", ""), lane.get("name") or lane.get("id", ""))
             for lane in process.iter(f"{{{BPMN}}}lane")
             for ref in lane.iterfind(f"{{{BPMN}}}flowNodeRef") if ref.text
         }
@@ -181,7 +191,7 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
                 owner = node.getparent() if kind == "conditionExpression" else node.getparent().getparent()
                 problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
             elif node.get("id") and (kind.endswith(("Task", "Event", "Gateway")) or kind in _ACTIVITIES):
-                element = _element(node, lanes.get(node.get("id"), ""))
+                element = _element(node, lanes.get(node.get("id"), ("", "")))
                 elements[element.id] = element
                 problems.extend(_check_element(filename, element))
                 if id_count[element.id] > 1:
@@ -208,8 +218,13 @@ def _check_element(filename: str, el: Element) -> list[Problem]:
         bad("script tasks are not allowed: model expressions may not run code")
     if el.kind == "businessRuleTask" and not el.decision_ref:
         bad("a business rule task needs camunda:decisionRef (the id of a DMN decision)")
-    if el.kind in _HUMAN and not (el.candidate_groups or el.candidate_users or el.assignee):
-        bad("no camunda:candidateGroups, candidateUsers or assignee: nobody could act on this task")
+    if el.kind in _HUMAN and not (el.groups or el.candidate_users or el.assignee):
+        bad("no camunda:candidateGroups, candidateUsers or assignee, and its lane is not named after a role "
+            "(lane_<role> or the role key): nobody could act on this task")
+    unknown = [g for g in el.candidate_groups if g not in Role._value2member_map_]
+    if unknown:
+        bad(f"camunda:candidateGroups names unknown roles: {', '.join(unknown)} "
+            f"(known: {', '.join(r.value for r in Role)})")
     for attr, value in (("candidateGroups", ",".join(el.candidate_groups)), ("candidateUsers",
                         ",".join(el.candidate_users)), ("assignee", el.assignee), ("dueDate", el.due)):
         if "${" in value or "#{" in value:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from workflow import access
 from workflow.models import (
@@ -49,11 +49,22 @@ def user_by_name(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def visible_zones(session: Session, user: User) -> Sequence[Zone]:
-    return session.scalars(select(Zone).where(access.zone_scope(user)).order_by(Zone.updated_at.desc())).all()
+def visible_zones(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[Zone]:
+    query = (select(Zone).where(access.zone_scope(user)).options(selectinload(Zone.instances))
+             .order_by(Zone.updated_at.desc(), Zone.id.desc()))
+    return session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def count_visible_zones(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Zone).where(access.zone_scope(user))) or 0
+
+
+MAX_ID = 2**31 - 1
 
 
 def visible_zone(session: Session, user: User, zone_id: int) -> Zone | None:
+    if not 0 < zone_id <= MAX_ID:
+        return None
     return session.scalar(select(Zone).where(Zone.id == zone_id, access.zone_scope(user)))
 
 
@@ -61,18 +72,29 @@ def zone_by_name(session: Session, name: str) -> Zone | None:
     return session.scalar(select(Zone).where(Zone.name == name))
 
 
-def inbox(session: Session, user: User) -> Sequence[HumanTask]:
+def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
     return session.scalars(
         select(HumanTask).where(HumanTask.status == TaskStatus.OPEN, access.task_scope(user))
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        .limit(limit).offset(offset)
     ).all()
 
 
+def count_inbox(session: Session, user: User) -> int:
+    query = select(func.count()).select_from(HumanTask).where(HumanTask.status == TaskStatus.OPEN,
+                                                              access.task_scope(user))
+    return session.scalar(query) or 0
+
+
 def actionable_task(session: Session, user: User, task_id: int) -> HumanTask | None:
+    if not 0 < task_id <= MAX_ID:
+        return None
     return session.scalar(select(HumanTask).where(HumanTask.id == task_id, access.task_scope(user)))
 
 
 def visible_task(session: Session, user: User, task_id: int) -> HumanTask | None:
+    if not 0 < task_id <= MAX_ID:
+        return None
     visible = select(Zone.id).where(Zone.id == HumanTask.zone_id, access.zone_scope(user)).exists()
     return session.scalar(select(HumanTask).where(HumanTask.id == task_id, visible))
 
@@ -80,6 +102,13 @@ def visible_task(session: Session, user: User, task_id: int) -> HumanTask | None
 def open_tasks(session: Session, instance_id: int) -> Sequence[HumanTask]:
     return session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
+        .order_by(HumanTask.id)
+    ).all()
+
+
+def open_tasks_of_zones(session: Session, zone_ids: Sequence[int]) -> Sequence[HumanTask]:
+    return session.scalars(
+        select(HumanTask).where(HumanTask.zone_id.in_(zone_ids), HumanTask.status == TaskStatus.OPEN)
         .order_by(HumanTask.id)
     ).all()
 

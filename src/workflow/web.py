@@ -6,14 +6,15 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, g, render_template, request, session
+from flask import Flask, abort, g, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale, gettext
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from workflow.errors import Msg, WorkflowError
+from workflow.errors import Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts, WorkflowError
 from workflow.models import User, utcnow
+from workflow.services import audit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -65,6 +66,8 @@ def _check_csrf() -> None:
 
 
 def _select_locale() -> str:
+    if request.path.startswith("/api/"):
+        return LANGUAGES[request.accept_languages.best_match(["zh", "en"], default="zh")]
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen
@@ -81,6 +84,7 @@ DECISION_LABELS = {
 }
 HTTP_MESSAGES = {
     400: N_("请求格式有误。"), 401: N_("请先登录。"), 403: N_("您无权进行此操作。"),
+    429: N_("请求过于频繁，请稍后再试。"),
     404: N_("您要找的页面不存在，或您无权查看。"), 405: N_("不支持这种请求方式。"),
     413: N_("提交的内容过大。"), 415: N_("不支持这种内容格式。"),
 }
@@ -114,15 +118,39 @@ def _security_headers(response):
     return response
 
 
+ERROR_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+               429: "too_many_attempts"}
+_AUDITED = (NotAuthenticated, PermissionDenied, NotFound, TooManyAttempts)
+
+
+def _respond(status: int, message: str, fields: dict | None = None, headers: dict | None = None):
+    if request.path.startswith("/api/"):
+        body = {"error": ERROR_CODES.get(status, "error"), "message": message, "fields": fields or {}}
+        return jsonify(body), status, headers or {}
+    return render_template("error.html", status=status, message=message), status, headers or {}
+
+
 def _workflow_error(exc: WorkflowError):
     db_session().rollback()
-    return render_template("error.html", status=exc.status, message=tr(exc.message)), exc.status
+    message = tr(exc.message)
+    if isinstance(exc, _AUDITED):
+        user = g.get("user")
+        audit.denied(db_session(), user, request.remote_addr or "", request.method, request.full_path.rstrip("?"),
+                     exc.status, message)
+    headers = {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, NotAuthenticated) and request.path.startswith("/api/"):
+        headers["WWW-Authenticate"] = "Bearer"
+    return _respond(exc.status, message, {k: tr(v) for k, v in exc.fields.items()}, headers)
 
 
 def _http_error(exc: HTTPException):
     default = exc.description == type(exc).description
     message = gettext(HTTP_MESSAGES.get(exc.code, N_("出错了。"))) if default else exc.description
-    return render_template("error.html", status=exc.code, message=message), exc.code
+    headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
+    return _respond(exc.code or 500, message, headers=headers)
 
 
 def init_app(app: Flask) -> None:

@@ -24,6 +24,11 @@ def model_for(version: ProcessVersion) -> engine.Model:
     )
 
 
+def versions(session: Session) -> list[ProcessVersion]:
+    """Every deployed version, oldest first."""
+    return list(store.versions(session))
+
+
 def current(session: Session, process_id: str) -> tuple[ProcessVersion, engine.Model]:
     version = store.latest_version(session, process_id)
     if version is None:
@@ -48,7 +53,7 @@ def _stage(session: Session, filename: str, content: bytes, user: User | None) -
     session.flush()
     store.add_event(session, Event(
         kind="deployed", actor=user.username if user else "system", actor_id=user.id if user else None,
-        role=user.role.value if user else "", organisation=user.organisation.name if user else "",
+        role=user.role_label if user else "", organisation=user.organisation.name if user else "",
         comment=f"{model.process_id} v{version.version} ({filename})",
         data={"process_id": model.process_id, "version": version.version, "hash": digest},
     ))

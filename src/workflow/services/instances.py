@@ -32,7 +32,7 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
             name_en=el.name_en, lane=el.lane, stage=el.prop("stage"), assignee=el.assignee or None,
             due_at=due_from(el.due, now), created_at=now,
-        ), el.candidate_groups, el.candidate_users)
+        ), el.groups, el.candidate_users)
     instance.state = run.state()
     instance.updated_at = now
     if run.completed:
@@ -57,9 +57,17 @@ def task_event(user: User, zone: Zone, instance: ProcessInstance, element: Eleme
     decision = data.get("decision")
     return Event(
         kind="task_completed", at=now, zone=zone, instance=instance, actor_id=user.id, actor=user.username,
-        role=user.role.value, organisation=user.organisation.name,
+        role=user.role_label, organisation=user.organisation.name,
         organisation_en=user.organisation.name_en, bpmn_id=element.id,
         task_name=element.name or element.id, task_name_en=element.name_en,
         decision=str(decision) if decision is not None else None,
         comment=str(data.get("comment") or ""), data=dict(data),
     )
+
+
+def audit_event(kind: str, user: User, task: HumanTask, now: datetime) -> Event:
+    """A history row about a task that is not its completion (claims)."""
+    return Event(kind=kind, at=now, zone_id=task.zone_id, instance_id=task.instance_id, actor_id=user.id,
+                 actor=user.username, role=user.role_label, organisation=user.organisation.name,
+                 organisation_en=user.organisation.name_en, bpmn_id=task.bpmn_id, task_name=task.name,
+                 task_name_en=task.name_en)

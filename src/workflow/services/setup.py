@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from workflow import store
-from workflow.models import OrgKind, Role, User
+from workflow.models import OrgKind, Role, User, UserRole
 from workflow.services import accounts, commit, deploy
 
 # The acceptance working group and leadership named in 五(三) of the notice.
@@ -58,7 +58,7 @@ def init(session: Session, bpmn_dir: Path, demo: bool, demo_password: str) -> di
         password_hash = accounts.hash_password(demo_password)
         for username, role, org, display in DEMO_USERS:
             if store.user_by_name(session, username) is None:
-                session.add(User(username=username, role=role, organisation_id=orgs[org].id,
+                session.add(User(username=username, role_rows=[UserRole(role=role)], organisation_id=orgs[org].id,
                                  display_name=display, password_hash=password_hash))
                 users += 1
     deployed = deploy.stage_directory(session, bpmn_dir)

@@ -10,15 +10,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow import forms, store
-from workflow.errors import Msg, NotFound, PermissionDenied, TaskAlreadyDone
+from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, TaskAlreadyDone
 from workflow.models import Event, HumanTask, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
 from workflow.services import commit, deploy, instances, zones
 
 
-def inbox(session: Session, user: User) -> Sequence[HumanTask]:
+def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
     """Open tasks the user may act on, soonest due first."""
-    return store.inbox(session, user)
+    return store.inbox(session, user, limit, offset)
+
+
+def inbox_size(session: Session, user: User) -> int:
+    return store.count_inbox(session, user)
 
 
 @dataclass
@@ -39,8 +43,39 @@ def _take(session: Session, user: User, task_id: int) -> HumanTask:
         if store.visible_task(session, user, task_id) is None:
             raise NotFound(Msg("没有这个任务"))
         raise PermissionDenied(Msg("这个任务不由您办理"))
+    _ensure_open(task)
+    return task
+
+
+def _ensure_open(task: HumanTask) -> None:
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyDone(Msg("这个任务已经办结"))
+
+
+def _ensure_free_for(task: HumanTask, user: User) -> None:
+    if task.claimed_by_id is not None and task.claimed_by_id != user.id:
+        raise ClaimedByOther(Msg("这个任务已由 %(who)s 认领", who=task.claimed_by.username))
+
+
+def claim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
+    """Take a task so that colleagues with the same role leave it to you."""
+    task = _take(session, user, task_id)
+    _ensure_free_for(task, user)
+    if task.claimed_by_id is None:
+        task.claimed_by, task.claimed_at = user, now or utcnow()
+        store.add_event(session, instances.audit_event("task_claimed", user, task, now or utcnow()))
+        commit(session)
+    return task
+
+
+def unclaim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
+    """Give a claimed task back to everyone with the role."""
+    task = _take(session, user, task_id)
+    _ensure_free_for(task, user)
+    if task.claimed_by_id is not None:
+        task.claimed_by, task.claimed_at = None, None
+        store.add_event(session, instances.audit_event("task_unclaimed", user, task, now or utcnow()))
+        commit(session)
     return task
 
 
@@ -68,10 +103,11 @@ def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any],
     """Validate, run the engine, save state, rows and history: one commit, or nothing at all."""
     now = now or utcnow()
     task = _take(session, user, task_id)
+    _ensure_free_for(task, user)
     instance = store.instance_for_update(session, task.instance_id)
     session.refresh(task)
-    if task.status != TaskStatus.OPEN:
-        raise TaskAlreadyDone(Msg("这个任务已经办结"))
+    _ensure_open(task)
+    _ensure_free_for(task, user)
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
     data = forms.clean(element.form, raw, strict=strict)

@@ -26,11 +26,17 @@ def application_element(model: Model) -> Element | None:
     return next((el for el in model.elements.values() if any(f.id == NAME_FIELD for f in el.form)), None)
 
 
+def current_application(session: Session) -> Element | None:
+    """The application task of the newest deployed lifecycle model, if any is deployed."""
+    version = store.latest_version(session, PROCESS_ID)
+    return application_element(deploy.model_for(version)) if version else None
+
+
 def application_form(session: Session, user: User) -> tuple[ProcessVersion, Element]:
     """The form a user fills to file a new application; only a candidate of the first task may."""
     version, model = deploy.current(session, PROCESS_ID)
     element = _first_task(model.start())
-    if not access.may_start(user, element.candidate_groups, element.candidate_users):
+    if not access.may_start(user, element.groups, element.candidate_users):
         raise PermissionDenied(Msg("只有地方政府可以提出建设申请"))
     return version, element
 
@@ -65,14 +71,15 @@ def apply_application(zone: Zone, data: Mapping[str, Any]) -> None:
     zone.application = dict(data)
 
 
-def file_application(session: Session, user: User, raw: Mapping[str, Any], now: datetime | None = None) -> Zone:
+def file_application(session: Session, user: User, raw: Mapping[str, Any], *, strict: bool = False,
+                     now: datetime | None = None) -> Zone:
     """Create the zone and its process instance and complete the application task, in one commit."""
     now = now or utcnow()
     version, element = application_form(session, user)
     model = deploy.model_for(version)
     run = model.start()
     task = run.ready_tasks()[0]
-    data = forms.clean(element.form, raw)
+    data = forms.clean(element.form, raw, strict=strict)
     check_application(session, user, element, data, None)
     zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,
                 name=data[NAME_FIELD], province=data.get(PROVINCE_FIELD) or user.organisation.province or "")
@@ -99,9 +106,19 @@ def listing(session: Session, user: User) -> Listing:
     version = store.latest_version(session, PROCESS_ID)
     model = deploy.model_for(version) if version else None
     application = application_element(model) if model else None
-    may_file = application is not None and access.may_start(user, application.candidate_groups,
+    may_file = application is not None and access.may_start(user, application.groups,
                                                              application.candidate_users)
     return Listing(store.visible_zones(session, user), application, may_file)
+
+
+def page_of(session: Session, user: User, limit: int, offset: int) -> tuple[list[tuple[Zone, str]], int]:
+    """One page of the zones the user may see, each with its stage, and how many there are in all."""
+    found = store.visible_zones(session, user, limit, offset)
+    current: dict[int, list[str]] = {}
+    for task in store.open_tasks_of_zones(session, [z.id for z in found]):
+        current.setdefault(task.zone_id, []).append(task.bpmn_id)
+    rows = [(z, ",".join(current.get(z.id) or [z.instances[-1].end_event or ""])) for z in found]
+    return rows, store.count_visible_zones(session, user)
 
 
 @dataclass
@@ -124,7 +141,7 @@ class Trace:
     @property
     def done(self) -> list[str]:
         """Elements already passed, from the history (each once)."""
-        return list(dict.fromkeys(e.bpmn_id for e in self.history if e.bpmn_id))
+        return list(dict.fromkeys(e.bpmn_id for e in self.history if e.bpmn_id and e.kind == "task_completed"))
 
 
 def trace(session: Session, user: User, zone_id: int) -> Trace:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from workflow.errors import NotAuthenticated
+from workflow.errors import NotAuthenticated, TooManyAttempts
 from workflow.services import accounts
 from workflow.web import db_session, tr
 
@@ -22,10 +22,11 @@ def login():
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))
     try:
-        user = accounts.authenticate(db_session(), request.form.get("username", ""), request.form.get("password", ""))
-    except NotAuthenticated as exc:
+        user = accounts.login(db_session(), request.form.get("username", ""), request.form.get("password", ""),
+                              ip=request.remote_addr or "")
+    except (NotAuthenticated, TooManyAttempts) as exc:
         return render_template("login.html", error=tr(exc.message), username=request.form.get("username", ""),
-                               next=request.form.get("next", "")), 401
+                               next=request.form.get("next", "")), exc.status
     lang, csrf = session.get("lang"), session.get("csrf")
     session.clear()
     session.update({"uid": user.id, "lang": lang or "zh", "csrf": csrf})

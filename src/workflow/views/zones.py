@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidForm, Msg
+from workflow.exports import to_csv
 from workflow.services import zones
 from workflow.views import form_values, login_required
-from workflow.web import current_user, db_session, tr
+from workflow.web import N_, current_user, db_session, local_time, tr
 
 bp = Blueprint("zones", __name__)
 
@@ -16,6 +17,18 @@ bp = Blueprint("zones", __name__)
 @login_required
 def index():
     return render_template("zones.html", listing=zones.listing(db_session(), current_user()))
+
+
+@bp.get("/zones.csv")
+@login_required
+def export():
+    listing = zones.listing(db_session(), current_user())
+    rows = [(z.id, z.name, z.province, z.applicant.name, z.status.value, local_time(z.created_at),
+             local_time(z.updated_at), z.approval_number or "") for z in listing.zones]
+    header = [tr(h) for h in (N_("编号"), N_("名称"), N_("省份"), N_("申请单位"), N_("状态"), N_("提出申请"),
+                              N_("更新时间"), N_("批准文号"))]
+    return Response(to_csv(header, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=zones.csv"})
 
 
 @bp.get("/zones/new")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:04:39.565015
+Create Date: 2026-11-27 13:09:27.943450
 """
 
 import sqlalchemy as sa
@@ -32,7 +32,6 @@ def upgrade() -> None:
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('role', sa.Enum('local_gov', 'bureau', 'hq_clearance', 'hq_cnca', 'hq_health', 'hq_plant_animal', 'hq_inspection', 'hq_food', 'hq_leader', 'process_owner', 'admin', name='user_role', native_enum=False, length=32), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
@@ -60,6 +59,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_zone_province'), ['province'], unique=False)
         batch_op.create_index(batch_op.f('ix_zone_status'), ['status'], unique=False)
 
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('process_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_id', sa.String(length=100), nullable=False),
@@ -74,6 +86,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('process_id', 'content_hash'),
     sa.UniqueConstraint('process_id', 'version')
+    )
+    op.create_table('user_role',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('local_gov', 'bureau', 'hq_clearance', 'hq_cnca', 'hq_health', 'hq_plant_animal', 'hq_inspection', 'hq_food', 'hq_leader', 'process_owner', 'admin', name='role_name', native_enum=False, length=32), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'role')
     )
     op.create_table('process_instance',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -110,6 +128,7 @@ def upgrade() -> None:
     sa.Column('task_name_en', sa.String(length=200), nullable=False),
     sa.Column('decision', sa.String(length=40), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
@@ -118,6 +137,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_at'), ['at'], unique=False)
+        batch_op.create_index('ix_event_kind_actor_at', ['kind', 'actor', 'at'], unique=False)
+        batch_op.create_index('ix_event_kind_ip_at', ['kind', 'ip', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_zone_id'), ['zone_id'], unique=False)
 
     op.create_table('human_task',
@@ -136,6 +157,9 @@ def upgrade() -> None:
     sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('completed_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['completed_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], ),
@@ -173,6 +197,8 @@ def downgrade() -> None:
     op.drop_table('human_task')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_zone_id'))
+        batch_op.drop_index('ix_event_kind_ip_at')
+        batch_op.drop_index('ix_event_kind_actor_at')
         batch_op.drop_index(batch_op.f('ix_event_at'))
 
     op.drop_table('event')
@@ -181,7 +207,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_process_instance_next_timer_at'))
 
     op.drop_table('process_instance')
+    op.drop_table('user_role')
     op.drop_table('process_version')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     with op.batch_alter_table('zone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_zone_status'))
         batch_op.drop_index(batch_op.f('ix_zone_province'))

@@ -1,0 +1,173 @@
+"""The OpenAPI 3 document of /api/v1; the application's request schema comes from the deployed model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.modelxml import Element, Field
+from workflow.roles import Role
+
+MAX_ID = 2**31 - 1
+_TIME = {"type": "string", "format": "date-time"}
+_NULL_TIME = {**_TIME, "nullable": True}
+_NULL_STR = {"type": "string", "nullable": True}
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None, extra: bool = False) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties) if required is None else required,
+            "additionalProperties": extra}
+
+
+def _field_schema(f: Field) -> dict[str, Any]:
+    if f.type == "enum":
+        one = {"type": "string", "enum": [o.id for o in f.options]}
+        if f.multiple:
+            return {"type": "array", "items": one, "uniqueItems": True, "minItems": 1 if f.required else 0}
+        return one if f.required else {**one, "nullable": True}
+    if f.type == "long":
+        return {"type": "integer", "nullable": True}
+    if f.type == "boolean":
+        return {"type": "boolean"}
+    if f.type == "date":
+        return {"type": "string", "format": "date", "nullable": True}
+    schema: dict[str, Any] = {"type": "string", "nullable": not f.required}
+    if f.required:
+        schema["minLength"] = 1
+    if f.constraint("maxlength"):
+        schema["maxLength"] = int(float(f.constraint("maxlength")))
+    if f.constraint("pattern"):
+        schema["pattern"] = f.constraint("pattern")
+    return schema
+
+
+def _application(element: Element | None) -> dict[str, Any]:
+    if element is None:
+        return {"type": "object"}
+    schema = _obj({f.id: _field_schema(f) for f in element.form}, [f.id for f in element.form if f.required])
+    schema["description"] = "The fields of the model's application form (camunda:formData of its first task)."
+    return schema
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    names = {400: "Malformed JSON, or invalid fields (per-field messages in `fields`)",
+             401: "No valid bearer token", 403: "Visible, but the user may not do this",
+             404: "No such object, or the user may not see it", 409: "The task is already done or claimed by another",
+             405: "Method not allowed", 413: "Request body too large", 415: "Body is not application/json",
+             429: "Too many failed logins; retry later"}
+    return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ref("Error")}}}
+            for c in codes}
+
+
+def _ok(status: int, schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {str(status): {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+_PAGE = [
+    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0,
+                                                                    "maximum": 10**9}},
+]
+
+
+def _path_id(name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": _ID}]
+
+
+def document(application: Element | None = None) -> dict[str, Any]:
+    """The whole document; ``application`` is the deployed model's application task."""
+    task_props = {"id": _ID, "zone_id": _ID, "zone_name": {"type": "string"}, "bpmn_id": {"type": "string"},
+                 "name": {"type": "string"}, "status": {"type": "string", "enum": ["open", "done", "cancelled"]},
+                 "created_at": _TIME, "due_at": _NULL_TIME, "claimed_by": _NULL_STR}
+    task = _obj(task_props)
+    field = _obj({"id": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},
+                  "required": {"type": "boolean"}, "multiple": {"type": "boolean"},
+                  "options": {"type": "array", "items": _obj({"id": {"type": "string"},
+                                                               "label": {"type": "string"}})}})
+    task_detail = _obj({**task_props, "form": _obj({"fields": {"type": "array", "items": field}})})
+    zone_props = {"id": _ID, "name": {"type": "string"}, "province": {"type": "string"},
+                 "status": {"type": "string", "enum": ["applying", "recommending", "accepting", "approving",
+                                                       "operating", "rejected"]},
+                 "stage": {"type": "string", "description": "BPMN ids of where the zone is now, comma-separated"},
+                 "applicant": {"type": "string", "description": "organisation code"},
+                 "process_version": {"type": "string", "description": "process_id:version"},
+                 "created_at": _TIME, "updated_at": _TIME, "approved_at": _NULL_TIME,
+                 "approval_number": _NULL_STR}
+    zone = _obj(zone_props)
+    history = _obj({"at": _TIME, "actor": {"type": "string", "description": "username"},
+                    "role": {"type": "string"}, "organisation": {"type": "string"}, "bpmn_id": _NULL_STR,
+                    "action": {"type": "string", "description": "task_completed, task_claimed, task_unclaimed"},
+                    "decision": _NULL_STR, "comment": {"type": "string"}})
+    zone_detail = _obj({**zone_props, "application": {"type": "object"},
+                        "open_tasks": {"type": "array", "items": _ref("Task")},
+                        "history": {"type": "array", "items": _ref("History")}})
+    version = _obj({"process_id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+                    "filename": {"type": "string"}, "content_hash": {"type": "string"}, "deployed_at": _TIME})
+
+    def page(item: str) -> dict[str, Any]:
+        return _obj({"items": {"type": "array", "items": _ref(item)}, "total": {"type": "integer", "minimum": 0}})
+
+    paths = {
+        "/token": {"post": {
+            "summary": "Exchange a username and password for a bearer token", "security": [],
+            "requestBody": _body(_obj({"username": {"type": "string", "minLength": 1},
+                                       "password": {"type": "string", "minLength": 1}})),
+            "responses": {**_ok(201, _obj({"token": {"type": "string"}, "expires_at": _TIME}), "Token issued"),
+                          **_errors(400, 401, 413, 415, 429)}}},
+        "/tasks": {"get": {"summary": "My inbox: open tasks I may act on", "parameters": _PAGE,
+                           "responses": {**_ok(200, page("Task")), **_errors(400, 401)}}},
+        "/tasks/{task_id}": {"get": {"summary": "One task with its form", "parameters": _path_id("task_id"),
+                                     "responses": {**_ok(200, _ref("TaskDetail")), **_errors(401, 403, 404, 409)}}},
+        "/tasks/{task_id}/complete": {"post": {
+            "summary": "Complete a task with form data", "parameters": _path_id("task_id"),
+            "requestBody": _body(_obj({"data": {"type": "object"}})),
+            "responses": {**_ok(200, _ref("Task")), **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/tasks/{task_id}/claim": {"post": {
+            "summary": "Claim a task (colleagues then leave it to you)", "parameters": _path_id("task_id"),
+            "responses": {**_ok(200, _ref("Task")), **_errors(401, 403, 404, 409)}}},
+        "/tasks/{task_id}/unclaim": {"post": {
+            "summary": "Give a claimed task back", "parameters": _path_id("task_id"),
+            "responses": {**_ok(200, _ref("Task")), **_errors(401, 403, 404, 409)}}},
+        "/zones": {
+            "get": {"summary": "Zones I may see", "parameters": _PAGE,
+                    "responses": {**_ok(200, page("Zone")), **_errors(400, 401)}},
+            "post": {"summary": "File an application (local governments)", "requestBody": _body(_ref("Application")),
+                     "responses": {**_ok(201, _ref("ZoneDetail"), "Filed"),
+                                   **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/zones/{zone_id}": {"get": {"summary": "A zone: status, where it is, open tasks, every step",
+                                     "parameters": _path_id("zone_id"),
+                                     "responses": {**_ok(200, _ref("ZoneDetail")), **_errors(401, 404)}}},
+        "/process-definitions": {"get": {"summary": "Deployed process versions",
+                                         "responses": {**_ok(200, page("ProcessDefinition")), **_errors(401)}}},
+        "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                  "responses": {"200": {"description": "OpenAPI 3 document",
+                                                        "content": {"application/json": {"schema": {
+                                                            "type": "object"}}}}}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "国检试验区业务系统 API", "version": "1.0.0",
+                 "description": "Zones of the National Inspection Pilot Zone programme and their tasks. "
+                                "Roles: " + ", ".join(r.value for r in Role) + ". Messages follow Accept-Language "
+                                "(zh default, en)."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": _obj({"error": {"type": "string"}, "message": {"type": "string"},
+                               "fields": {"type": "object", "additionalProperties": {"type": "string"}}}),
+                "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
+                "History": history, "ProcessDefinition": version, "Application": _application(application),
+            },
+        },
+    }

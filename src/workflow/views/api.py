@@ -1,0 +1,127 @@
+"""The JSON API (/api/v1): bearer tokens, the inbox, tasks, zones, process definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+
+from workflow import openapi
+from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
+from workflow.services import accounts, deploy, tasks, zones
+from workflow.views import representations as rep
+from workflow.web import db_session, lang
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PUBLIC = {"api.token", "api.openapi_document"}
+
+
+@bp.before_request
+def _authenticate() -> None:
+    """Only bearer tokens count here: a browser's session cookie never authorises an API call."""
+    g.user = None
+    if request.endpoint in PUBLIC:
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated(Msg("需要 Authorization: Bearer 令牌（POST /api/v1/token 获取）"))
+    g.user = accounts.user_for_token(db_session(), token.strip())
+
+
+def _body(*allowed: str) -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(Msg("请求体须为 application/json"))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest(Msg("请求体须为 JSON 对象"))
+    extra = set(data) - set(allowed) if allowed else set()
+    if extra:
+        raise InvalidForm(Msg("请求体有未知字段"), {k: Msg("不是此请求的字段") for k in extra})
+    return data
+
+
+def _page() -> tuple[int, int]:
+    errors = {}
+    values = {}
+    for name, default, low, high in (("limit", 50, 1, 200), ("offset", 0, 0, 10**9)):
+        raw = request.args.get(name, str(default))
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors[name] = Msg("应为 %(low)s 到 %(high)s 之间的整数", low=low, high=high)
+        else:
+            values[name] = int(raw)
+    if errors:
+        raise InvalidForm(Msg("查询参数有误"), errors)
+    return values["limit"], values["offset"]
+
+
+@bp.post("/token")
+def token():
+    data = _body("username", "password")
+    username, password = data.get("username"), data.get("password")
+    errors = {k: Msg("必填项，应为文本") for k, v in (("username", username), ("password", password))
+              if not isinstance(v, str) or not v}
+    if errors:
+        raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
+    issued, expires = accounts.issue_token(db_session(), username, password, ip=request.remote_addr or "")
+    return jsonify(token=issued, expires_at=rep.iso(expires)), 201
+
+
+@bp.get("/tasks")
+def task_list():
+    limit, offset = _page()
+    items = tasks.inbox(db_session(), g.user, limit, offset)
+    return jsonify(items=[rep.task(t, lang()) for t in items], total=tasks.inbox_size(db_session(), g.user))
+
+
+@bp.get("/tasks/<int:task_id>")
+def task_detail(task_id: int):
+    page = tasks.page(db_session(), g.user, task_id)
+    return jsonify(**rep.task(page.task, lang()), form=rep.form(page.element, lang()))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def task_complete(task_id: int):
+    data = _body("data").get("data")
+    if not isinstance(data, dict):
+        raise InvalidForm(Msg("表单有误，请按提示修改"), {"data": Msg("必填项，应为 JSON 对象")})
+    done = tasks.complete(db_session(), g.user, task_id, data, strict=True)
+    return jsonify(rep.task(done, lang()))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def task_claim(task_id: int):
+    return jsonify(rep.task(tasks.claim(db_session(), g.user, task_id), lang()))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def task_unclaim(task_id: int):
+    return jsonify(rep.task(tasks.unclaim(db_session(), g.user, task_id), lang()))
+
+
+@bp.post("/zones")
+def zone_create():
+    zone = zones.file_application(db_session(), g.user, _body(), strict=True)
+    return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone.id), lang())), 201
+
+
+@bp.get("/zones")
+def zone_list():
+    limit, offset = _page()
+    rows, total = zones.page_of(db_session(), g.user, limit, offset)
+    return jsonify(items=[rep.zone(z, stage) for z, stage in rows], total=total)
+
+
+@bp.get("/zones/<int:zone_id>")
+def zone_detail(zone_id: int):
+    return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone_id), lang()))
+
+
+@bp.get("/process-definitions")
+def process_definitions():
+    versions = deploy.versions(db_session())
+    return jsonify(items=[rep.version(v) for v in versions], total=len(versions))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(zones.current_application(db_session())))

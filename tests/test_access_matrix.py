@@ -1,0 +1,116 @@
+"""Every entry point x every demo user x a zone of their own province and of the other one.
+
+The expectations are written here from the rules of domain.md, not read from the code:
+HQ units, the process owner and the administrator see every zone; a bureau sees the zones of
+its province; a local government sees the zones it filed. Only a candidate of a task acts on it
+(the recommendation: bureaus). Unseen -> 404; seen but not theirs -> 403.
+"""
+
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import PASSWORD, application
+from workflow.cli import main
+from workflow.services.setup import DEMO_USERS
+
+PROVINCE = {"henan-gov": "henan", "jiangxi-gov": "jiangxi", "henan-bureau": "henan", "jiangxi-bureau": "jiangxi"}
+USERS = {name: (role.value, org) for name, role, org, _ in DEMO_USERS}
+
+
+def sees(username: str, zone: dict) -> bool:
+    role, org = USERS[username]
+    if role == "bureau":
+        return PROVINCE[org] == zone["province"]
+    if role == "local_gov":
+        return org == zone["applicant"]
+    return True
+
+
+def candidate(username: str, zone: dict) -> bool:
+    return USERS[username][0] == "bureau" and sees(username, zone)
+
+
+def expected(username: str, zone: dict, ok: int = 200) -> int:
+    return ok if candidate(username, zone) else 403 if sees(username, zone) else 404
+
+
+@pytest.fixture
+def world(app, client):
+    """A Henan and a Jiangxi zone, each waiting for its bureau's recommendation."""
+    def token(username):
+        return client.post("/api/v1/token", json={"username": username, "password": PASSWORD}).json["token"]
+
+    zones = []
+    for gov, name, province in [("henan.gov", "郑州航空港国检试验区", "henan"), ("jiangxi.gov", "赣州国检试验区", "jiangxi")]:
+        response = client.post("/api/v1/zones", json=application(zone_name=name, province=province),
+                               headers={"Authorization": f"Bearer {token(gov)}"})
+        assert response.status_code == 201
+        zone = response.json
+        zone["task_id"] = zone["open_tasks"][0]["id"]
+        zones.append(zone)
+    return token, zones
+
+
+@pytest.mark.parametrize("username", sorted(USERS))
+def test_api_matrix(client, world, username):
+    token, zones = world
+    auth = {"Authorization": f"Bearer {token(username)}"}
+    listed = {z["id"] for z in client.get("/api/v1/zones", headers=auth).json["items"]}
+    assert listed == {z["id"] for z in zones if sees(username, z)}
+    inbox = {t["id"] for t in client.get("/api/v1/tasks", headers=auth).json["items"]}
+    assert inbox == {z["task_id"] for z in zones if candidate(username, z)}
+    assert client.get("/api/v1/process-definitions", headers=auth).status_code == 200
+    for zone in zones:
+        task = f"/api/v1/tasks/{zone['task_id']}"
+        assert client.get(f"/api/v1/zones/{zone['id']}", headers=auth).status_code == (
+            200 if sees(username, zone) else 404)
+        assert client.get(task, headers=auth).status_code == expected(username, zone)
+        bad = client.post(task + "/complete", json={"data": {"decision": "maybe", "comment": ""}}, headers=auth)
+        assert bad.status_code == expected(username, zone, ok=400)
+        claim = client.post(task + "/claim", headers=auth)
+        assert claim.status_code == expected(username, zone)
+        if claim.status_code == 200:
+            assert client.post(task + "/unclaim", headers=auth).status_code == 200
+
+
+@pytest.mark.parametrize("username", sorted(USERS))
+def test_pages_and_export_matrix(login_as, world, username):
+    _, zones = world
+    browser = login_as(username)
+    exported = list(csv.reader(io.StringIO(browser.get("/zones.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert {int(row[0]) for row in exported[1:]} == {z["id"] for z in zones if sees(username, z)}
+    for zone in zones:
+        assert browser.get(f"/zones/{zone['id']}").status_code == (200 if sees(username, zone) else 404)
+        assert browser.get(f"/zones/{zone['id']}/diagram.bpmn").status_code == (
+            200 if sees(username, zone) else 404)
+        assert browser.get(f"/tasks/{zone['task_id']}").status_code == expected(username, zone)
+        bad = browser.post(f"/tasks/{zone['task_id']}", data={"decision": "maybe", "csrf_token": browser.csrf})
+        assert bad.status_code == expected(username, zone, ok=400)
+
+
+@pytest.mark.parametrize("username", sorted(USERS))
+@pytest.mark.parametrize("province", ["henan", "jiangxi"])
+def test_filing_matrix(client, username, province):
+    token = client.post("/api/v1/token", json={"username": username, "password": PASSWORD}).json["token"]
+    response = client.post("/api/v1/zones", json=application(zone_name="新区国检试验区", province=province),
+                           headers={"Authorization": f"Bearer {token}"})
+    role, org = USERS[username]
+    if role != "local_gov":
+        assert response.status_code == 403
+    elif PROVINCE[org] == province:
+        assert response.status_code == 201
+    else:
+        assert response.status_code == 400 and set(response.json["fields"]) == {"province"}
+
+
+@pytest.mark.parametrize("username", ["henan.bureau", "jiangxi.gov", "hq.food"])
+def test_cli_matrix(app, world, monkeypatch, username):
+    _, zones = world
+    monkeypatch.setenv("WORKFLOW_DATABASE_URL", app.extensions["workflow.db"].url)
+    result = CliRunner().invoke(main, ["zones", "--as", username])
+    assert result.exit_code == 0, result.output
+    shown = {int(line.split("\t")[0]) for line in result.output.splitlines() if "\t" in line}
+    assert shown == {z["id"] for z in zones if sees(username, z)}

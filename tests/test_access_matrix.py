@@ -44,7 +44,8 @@ def world(app, client):
         return client.post("/api/v1/token", json={"username": username, "password": PASSWORD}).json["token"]
 
     zones = []
-    for gov, name, province in [("henan.gov", "郑州航空港国检试验区", "henan"), ("jiangxi.gov", "赣州国检试验区", "jiangxi")]:
+    filings = [("henan.gov", "郑州航空港国检试验区", "henan"), ("jiangxi.gov", "赣州国检试验区", "jiangxi")]
+    for gov, name, province in filings:
         response = client.post("/api/v1/zones", json=application(zone_name=name, province=province),
                                headers={"Authorization": f"Bearer {token(gov)}"})
         assert response.status_code == 201

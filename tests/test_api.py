@@ -83,7 +83,8 @@ def test_claims_keep_colleagues_off_and_double_submit_is_409(api):
     assert first.post(f"/tasks/{task_id}/claim").json["claimed_by"] == "henan.bureau"
     assert second.get("/tasks").json["items"][0]["claimed_by"] == "henan.bureau"
     refused = second.post(f"/tasks/{task_id}/complete", json={"data": {"decision": "reject", "comment": "x"}})
-    assert refused.status_code == 409 and refused.json["error"] == "conflict" and "henan.bureau" in refused.json["message"]
+    assert refused.status_code == 409 and refused.json["error"] == "conflict"
+    assert "henan.bureau" in refused.json["message"]
     assert second.post(f"/tasks/{task_id}/claim").status_code == 409
     assert first.post(f"/tasks/{task_id}/unclaim").json["claimed_by"] is None
     assert second.post(f"/tasks/{task_id}/complete", json={"data": {"decision": "recommend", "comment": "好"}}

@@ -128,5 +128,5 @@ def test_a_task_without_candidates_falls_back_to_its_lane():
     assert problems(laned) == []
     model = engine.compile_model({"m.bpmn": laned})
     assert model.element("t1").groups == ("bureau",)
-    named = laned.replace(b'id="lane_bureau" name="\xe7\x9b\xb4\xe5\xb1\x9e\xe5\xb1\x80"', b'id="Lane_1" name="hq_food"')
+    named = laned.replace('id="lane_bureau" name="直属局"'.encode(), b'id="Lane_1" name="hq_food"')
     assert engine.compile_model({"m.bpmn": named}).element("t1").groups == ("hq_food",)

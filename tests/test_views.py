@@ -146,3 +146,17 @@ def test_security_headers(client):
 def test_unknown_pages_render_a_translated_404(login_as):
     response = login_as("henan.gov").get("/nowhere")
     assert response.status_code == 404 and "您要找的页面不存在" in response.get_data(as_text=True)
+
+
+def test_claiming_from_the_task_page(login_as):
+    post_application(login_as("henan.gov"))
+    first, second = login_as("henan.bureau"), login_as("henan.bureau2")
+    task_id = first_task_id(first)
+    assert first.post(f"/tasks/{task_id}/claim", data={"csrf_token": first.csrf}).status_code == 302
+    assert "已由 henan.bureau 认领" in second.get("/inbox").get_data(as_text=True)
+    refused = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x",
+                                                     "csrf_token": second.csrf})
+    assert refused.status_code == 409 and "henan.bureau" in refused.get_data(as_text=True)
+    assert first.post(f"/tasks/{task_id}/unclaim", data={"csrf_token": first.csrf}).status_code == 302
+    done = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x", "csrf_token": second.csrf})
+    assert done.status_code == 302

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from workflow.errors import Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts, WorkflowError
 from workflow.models import User, utcnow
+from workflow.roles import Role
 from workflow.services import audit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,6 +35,11 @@ def current_user() -> User | None:
         user = db_session().get(User, uid) if uid else None
         g.user = user if user is not None and user.active else None
     return g.user
+
+
+def _is_admin() -> bool:
+    user = current_user()
+    return user is not None and user.has(Role.ADMIN)
 
 
 def lang() -> str:
@@ -82,6 +88,13 @@ DECISION_LABELS = {
     "recommend": N_("推荐"), "revise": N_("退回修改"), "reject": N_("不予通过"), "pass": N_("通过"),
     "conditional": N_("有条件通过"), "fail": N_("不通过"), "rectify": N_("整改"), "approve": N_("批准"),
 }
+ROLE_LABELS = {
+    "local_gov": N_("地方政府"), "bureau": N_("直属检验检疫局"), "hq_clearance": N_("通关司"),
+    "hq_cnca": N_("认监委"), "hq_health": N_("卫生司"), "hq_plant_animal": N_("动植司"),
+    "hq_inspection": N_("检验司"), "hq_food": N_("食品局"), "hq_leader": N_("总局领导"),
+    "process_owner": N_("流程管理员"), "admin": N_("系统管理员"),
+}
+KIND_LABELS = {"hq_unit": N_("总局司局"), "bureau": N_("直属局"), "local_gov": N_("地方政府"), "system": N_("系统")}
 HTTP_MESSAGES = {
     400: N_("请求格式有误。"), 401: N_("请先登录。"), 403: N_("您无权进行此操作。"),
     429: N_("请求过于频繁，请稍后再试。"),
@@ -93,6 +106,16 @@ HTTP_MESSAGES = {
 def status_label(status: object) -> str:
     key = getattr(status, "value", status)
     return gettext(STATUS_LABELS.get(str(key), str(key)))
+
+
+def role_label(role: object) -> str:
+    key = str(getattr(role, "value", role))
+    return gettext(ROLE_LABELS.get(key, key))
+
+
+def kind_label(kind: object) -> str:
+    key = str(getattr(kind, "value", kind))
+    return gettext(KIND_LABELS.get(key, key))
 
 
 def decision_label(decision: str | None) -> str:
@@ -166,4 +189,5 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"now": utcnow()})
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
                                  status_label=status_label, decision_label=decision_label,
+                                 role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
                                  nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow import store
-from workflow.errors import InvalidForm, Msg, NotAuthenticated, NotFound, TooManyAttempts
+from workflow.errors import InvalidForm, Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts
 from workflow.models import ApiToken, Event, Organisation, User, UserRole, utcnow
 from workflow.roles import ROLES_OF_KIND, OrgKind, Role
 from workflow.services import commit
@@ -126,16 +126,40 @@ def ensure_organisation(session: Session, code: str, name: str, kind: OrgKind, p
     return org
 
 
-def organisations(session: Session) -> list[Organisation]:
+def ensure_admin(user: User | None) -> None:
+    """Account management is for administrators; ``None`` is the operator at the command line."""
+    if user is not None and not user.has(Role.ADMIN):
+        raise PermissionDenied(Msg("只有系统管理员可以管理单位和用户"))
+
+
+def organisations(session: Session, admin: User | None) -> list[Organisation]:
+    ensure_admin(admin)
     return list(session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.code)))
 
 
-def users(session: Session) -> list[User]:
+def users(session: Session, admin: User | None) -> list[User]:
+    ensure_admin(admin)
     return list(session.scalars(select(User).order_by(User.username)))
 
 
+def get_user(session: Session, admin: User | None, user_id: int) -> User:
+    ensure_admin(admin)
+    found = session.get(User, user_id) if 0 < user_id <= store.MAX_ID else None
+    if found is None:
+        raise NotFound(Msg("没有这个用户"))
+    return found
+
+
+def audit_log(session: Session, admin: User | None, kinds: Iterable[str], limit: int = 200) -> list[Event]:
+    """The newest logins, lock-outs, refusals and account changes."""
+    ensure_admin(admin)
+    query = select(Event).where(Event.kind.in_(list(kinds))).order_by(Event.at.desc(), Event.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
 def add_organisation(session: Session, code: str, name: str, kind: str, province: str | None,
-                     name_en: str = "") -> Organisation:
+                     name_en: str = "", admin: User | None = None) -> Organisation:
+    ensure_admin(admin)
     errors: dict[str, Msg] = {}
     code = (code or "").strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,63}", code):
@@ -186,8 +210,9 @@ def _check(session: Session, account: Account, errors: dict[str, Msg]) -> tuple[
     return org, {Role(r) for r in roles if r in Role._value2member_map_}
 
 
-def add_user(session: Session, username: str, account: Account) -> User:
+def add_user(session: Session, username: str, account: Account, admin: User | None = None) -> User:
     """Create an account; every problem is reported per field and nothing is saved."""
+    ensure_admin(admin)
     errors: dict[str, Msg] = {}
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
@@ -199,19 +224,25 @@ def add_user(session: Session, username: str, account: Account) -> User:
     org, roles = _check(session, account, errors)
     if errors:
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
-    user = User(username=username, password_hash=hash_password(account.password), organisation_id=org.id,
-                display_name=account.display_name or username, active=account.active,
-                role_rows=[UserRole(role=r) for r in sorted(roles)])
-    session.add(user)
+    created = User(username=username, password_hash=hash_password(account.password), organisation_id=org.id,
+                   display_name=account.display_name or username, active=account.active,
+                   role_rows=[UserRole(role=r) for r in sorted(roles)])
+    session.add(created)
+    store.add_event(session, _account_event("user_created", admin, username, roles, org.code, account.active))
     commit(session)
-    return user
+    return created
+
+
+def _account_event(kind: str, admin: User | None, username: str, roles: set[Role], org: str, active: bool) -> Event:
+    return Event(kind=kind, actor=admin.username if admin else "cli", actor_id=admin.id if admin else None,
+                 role=admin.role_label if admin else "", organisation=admin.organisation.name if admin else "",
+                 comment=username, data={"roles": sorted(r.value for r in roles), "organisation": org,
+                                         "active": active})
 
 
 def update_user(session: Session, admin: User, user_id: int, account: Account) -> User:
     """Change an account's roles, organisation, name, state or password."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(Msg("没有这个用户"))
+    user = get_user(session, admin, user_id)
     errors: dict[str, Msg] = {}
     org, roles = _check(session, account, errors)
     if user.id == admin.id and (Role.ADMIN not in roles or not account.active):
@@ -224,9 +255,6 @@ def update_user(session: Session, admin: User, user_id: int, account: Account) -
     user.role_rows = [UserRole(role=r) for r in sorted(roles)]
     if account.password:
         user.password_hash = hash_password(account.password)
-    store.add_event(session, Event(kind="user_changed", actor=admin.username, actor_id=admin.id,
-                                   role=admin.role_label, organisation=admin.organisation.name,
-                                   comment=user.username, data={"roles": sorted(r.value for r in roles),
-                                                                "organisation": org.code, "active": user.active}))
+    store.add_event(session, _account_event("user_changed", admin, user.username, roles, org.code, user.active))
     commit(session)
     return user

@@ -24,6 +24,20 @@ def show(task_id: int):
     return render_template("task.html", page=tasks.page(db_session(), current_user(), task_id), values={}, errors={})
 
 
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int):
+    tasks.claim(db_session(), current_user(), task_id)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@login_required
+def unclaim(task_id: int):
+    tasks.unclaim(db_session(), current_user(), task_id)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def complete(task_id: int):

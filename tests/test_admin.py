@@ -1,0 +1,72 @@
+"""Administration pages: only administrators; accounts with several roles; the audit log."""
+
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD
+from workflow.models import Event, User
+
+
+def test_only_administrators_reach_the_admin_pages(login_as):
+    for path in ["/admin/users", "/admin/users/new", "/admin/organisations", "/admin/audit", "/admin/users/1"]:
+        assert login_as("hq.leader").get(path).status_code == 403, path
+        assert login_as("admin").get(path).status_code == 200, path
+    owner = login_as("owner")
+    refused = owner.post("/admin/organisations", data={"code": "x-y", "name": "X", "kind": "system",
+                                                       "csrf_token": owner.csrf})
+    assert refused.status_code == 403
+
+
+def test_admin_creates_an_organisation_and_a_user_with_two_roles(app, login_as):
+    admin = login_as("admin")
+    created = admin.post("/admin/organisations", data={"code": "hq-unit-x", "name": "综合司", "kind": "hq_unit",
+                                                       "csrf_token": admin.csrf})
+    assert created.status_code == 302
+    response = admin.post("/admin/users/new", data={
+        "username": "wang.wu", "display_name": "王五", "organisation": "hq-unit-x",
+        "roles": ["hq_clearance", "process_owner"], "active": "on", "password": "long-enough-1",
+        "csrf_token": admin.csrf})
+    assert response.status_code == 302
+    with app.extensions["workflow.db"].session() as session:
+        user = session.scalar(select(User).where(User.username == "wang.wu"))
+        assert {r.value for r in user.roles} == {"hq_clearance", "process_owner"}
+        assert session.scalar(select(Event).where(Event.kind == "user_created", Event.comment == "wang.wu"))
+    client = app.test_client()
+    token = client.post("/api/v1/token", json={"username": "wang.wu", "password": "long-enough-1"})
+    assert token.status_code == 201
+
+
+def test_roles_must_fit_the_organisation_and_errors_show_in_place(app, login_as):
+    admin = login_as("admin")
+    response = admin.post("/admin/users/new", data={
+        "username": "li.si", "organisation": "henan-gov", "roles": ["bureau"], "password": "long-enough-1",
+        "csrf_token": admin.csrf})
+    assert response.status_code == 400
+    assert "这些角色与单位类型不符" in response.get_data(as_text=True)
+    with app.extensions["workflow.db"].session() as session:
+        assert session.scalar(select(User).where(User.username == "li.si")) is None
+
+
+def test_a_deactivated_user_can_no_longer_log_in(app, login_as, client):
+    admin = login_as("admin")
+    with app.extensions["workflow.db"].session() as session:
+        target = session.scalar(select(User).where(User.username == "jiangxi.gov"))
+    response = admin.post(f"/admin/users/{target.id}", data={
+        "organisation": "jiangxi-gov", "roles": ["local_gov"], "display_name": "x", "csrf_token": admin.csrf})
+    assert response.status_code == 302
+    assert client.post("/api/v1/token", json={"username": "jiangxi.gov", "password": PASSWORD}).status_code == 401
+
+
+def test_an_admin_cannot_lock_themselves_out(app, login_as):
+    admin = login_as("admin")
+    with app.extensions["workflow.db"].session() as session:
+        me = session.scalar(select(User).where(User.username == "admin"))
+    response = admin.post(f"/admin/users/{me.id}", data={"organisation": "system", "roles": ["process_owner"],
+                                                         "active": "on", "csrf_token": admin.csrf})
+    assert response.status_code == 400
+
+
+def test_audit_page_lists_logins_and_refusals(login_as):
+    login_as("hq.food").get("/admin/users")
+    page = login_as("admin").get("/admin/audit").get_data(as_text=True)
+    assert "access_denied" in page and "GET /admin/users → 403" in page and "hq.food" in page
+    assert "login" in page

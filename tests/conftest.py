@@ -69,9 +69,9 @@ def client(app) -> FlaskClient:
     return app.test_client()
 
 
-def csrf_of(client: FlaskClient) -> str:
-    """The CSRF token of the client's session (as the login page embeds it)."""
-    page = client.get("/login").get_data(as_text=True)
+def csrf_of(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, as a page embeds it."""
+    page = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
@@ -82,7 +82,8 @@ def login_as(app) -> Callable[[str], FlaskClient]:
         token = csrf_of(client)
         response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
-        client.csrf = token
+        client.csrf = csrf_of(client, "/inbox")
+        assert client.csrf != token, "the token is renewed at login"
         return client
 
     return login

@@ -121,6 +121,7 @@ def _login(base: str, username: str) -> tuple[requests.Session, str]:
     response = http.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
                          allow_redirects=False)
     assert response.status_code == 302
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(base + "/inbox").text).group(1)
     return http, token
 
 

@@ -30,6 +30,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"],
         WORKFLOW=settings,
     )
+    if settings["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["workflow.db"] = Database(settings["DATABASE_URL"])
     web.init_app(app)
     register(app)

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_SECURE": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "TRUSTED_PROXIES": 0,
 }
 
 

@@ -27,9 +27,9 @@ def login():
     except (NotAuthenticated, TooManyAttempts) as exc:
         return render_template("login.html", error=tr(exc.message), username=request.form.get("username", ""),
                                next=request.form.get("next", "")), exc.status
-    lang, csrf = session.get("lang"), session.get("csrf")
+    lang = session.get("lang")
     session.clear()
-    session.update({"uid": user.id, "lang": lang or "zh", "csrf": csrf})
+    session.update({"uid": user.id, "lang": lang or "zh"})
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -22,7 +22,7 @@ USERS = {name: (role.value, org) for name, role, org, _ in DEMO_USERS}
 
 def sees(username: str, zone: dict) -> bool:
     role, org = USERS[username]
-    if role == "bureau":
+    if role in ("bureau", "bureau_head"):
         return PROVINCE[org] == zone["province"]
     if role == "local_gov":
         return org == zone["applicant"]

@@ -53,7 +53,8 @@ def test_the_whole_path_through_the_api(api):
     filed = gov.post("/zones", json=application())
     assert filed.status_code == 201
     zone = filed.json
-    assert (zone["status"], zone["stage"], zone["province"]) == ("recommending", "bureau_recommendation", "henan")
+    assert (zone["status"], zone["province"]) == ("recommending", "henan")
+    assert zone["stage"] == "bureau_recommendation,recommendation_overdue", "the task and its deadline timer"
     assert zone["process_version"] == "zone_lifecycle:1"
     bureau = api("henan.bureau")
     [task] = bureau.get("/tasks").json["items"]
@@ -68,9 +69,12 @@ def test_the_whole_path_through_the_api(api):
     do(api("hq.clearance"), "consolidate", decision="pass", comment="通过")
     do(api("hq.leader"), "hq_approval", decision="approve", comment="同意", approval_number="国质检通函〔2026〕9号")
     final = gov.get(f"/zones/{zone['id']}").json
-    assert final["status"] == "operating" and final["stage"] == "zone_operating" and final["open_tasks"] == []
+    assert final["status"] == "operating" and final["open_tasks"] == []
+    assert final["stage"] == "q1_due,risk_due,evaluation_due", "the first supervision year waits for its timers"
+    assert final["current_process"] == "zone_supervision:1"
     assert final["approval_number"] == "国质检通函〔2026〕9号"
-    steps = [(h["actor"], h["bpmn_id"], h["action"], h["decision"]) for h in final["history"]]
+    steps = [(h["actor"], h["bpmn_id"], h["action"], h["decision"]) for h in final["history"]
+             if h["action"] == "task_completed"]
     assert steps[1] == ("henan.bureau", "bureau_recommendation", "task_completed", "recommend")
     assert steps[-1] == ("hq.leader", "hq_approval", "task_completed", "approve")
     assert final["history"][1]["comment"] == "同意推荐" and final["history"][1]["organisation"] == "河南检验检疫局"
@@ -178,7 +182,9 @@ def test_logins_and_denials_are_audited(app, api):
 
 def test_process_definitions_and_openapi(api, client):
     versions = api("owner").get("/process-definitions").json
-    assert versions["total"] == 1 and versions["items"][0]["process_id"] == "zone_lifecycle"
+    assert {v["process_id"] for v in versions["items"]} == {
+        "zone_lifecycle", "zone_supervision", "innovation_measure", "replication"}
+    assert versions["total"] == 4
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.")
     application_schema = doc["components"]["schemas"]["Application"]

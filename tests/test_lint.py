@@ -50,7 +50,7 @@ def test_a_minimal_valid_model_is_clean():
 @pytest.mark.parametrize(("content", "element", "fragment"), [
     (task(attrs=""), "t1", "nobody could act"),
     (task(attrs='camunda:candidateGroups="bureaux"'), "t1", "unknown roles: bureaux"),
-    (task(attrs='camunda:candidateGroups="${group}"'), "t1", "not an expression"),
+    (task(attrs='camunda:candidateGroups="${group.x}"'), "t1", "not an expression"),
     (task(attrs='camunda:candidateGroups="bureau" camunda:dueDate="30 days"'), "t1", "ISO 8601"),
     (task(ext='<camunda:formData><camunda:formField id="d" label="D" type="enum" /></camunda:formData>'),
      "t1", "enum needs values"),

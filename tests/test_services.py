@@ -87,10 +87,15 @@ def test_whole_path_to_operating(session):
     assert zone.status == ZoneStatus.OPERATING
     assert zone.approval_number == "国质检通函〔2026〕8号" and zone.approved_at is not None
     assert zone.instances[0].completed and zone.instances[0].end_event == "zone_operating"
-    steps = [(e.actor, e.bpmn_id, e.decision) for e in store.history(session, zone.id)]
+    history = store.history(session, zone.id)
+    steps = [(e.actor, e.bpmn_id, e.decision) for e in history if e.kind == "task_completed"]
     assert steps[0] == ("henan.gov", "submit_application", None)
     assert steps[-1] == ("hq.leader", "hq_approval", "approve")
     assert len(steps) == 1 + 1 + 1 + 6 + 1 + 1
+    assert (history[-1].actor, history[-1].bpmn_id, history[-1].decision) == ("system", "zone_operating", "operating")
+    supervision = zone.instances[-1]
+    assert supervision.process_version.process_id == "zone_supervision" and supervision.period_no == 1
+    assert supervision.period_start == zone.approved_at and supervision.next_timer_at is not None
 
 
 def test_revise_returns_to_the_applicant_who_resubmits(session):

@@ -114,7 +114,8 @@ def test_other_province_gets_404_and_other_role_403(login_as):
 def test_diagram_xml_is_served_only_to_those_who_may_see_the_zone(login_as):
     post_application(login_as("henan.gov"))
     page = login_as("henan.bureau").get("/zones/1").get_data(as_text=True)
-    assert 'data-current="bureau_recommendation"' in page and 'data-done="submit_application"' in page
+    assert 'data-current="bureau_recommendation recommendation_overdue"' in page
+    assert 'data-done="submit_application"' in page
     xml = login_as("hq.food").get("/zones/1/diagram.bpmn")
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
     assert b'id="zone_lifecycle"' in xml.data

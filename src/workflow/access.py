@@ -23,7 +23,7 @@ def zone_scope(user: User) -> ColumnElement[bool]:
     if roles & SEES_ALL:
         return true()
     clauses = []
-    if Role.BUREAU in roles and user.organisation.province:
+    if roles & {Role.BUREAU, Role.BUREAU_HEAD} and user.organisation.province:
         clauses.append(Zone.province == user.organisation.province)
     if Role.LOCAL_GOV in roles:
         clauses.append(Zone.applicant_id == user.organisation_id)

@@ -146,14 +146,16 @@ def zones(username: str) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def deploy(files: tuple[Path, ...]) -> None:
-    """Deploy BPMN files as new process versions (unchanged files are skipped)."""
+    """Deploy BPMN files as new process versions, with the DMN files given or lying beside them."""
     from workflow.services import deploy as deploying
 
     _, db = _database()
+    tables = {p.name: p.read_bytes() for f in files for p in sorted(f.parent.glob("*.dmn"))}
+    tables.update({f.name: f.read_bytes() for f in files if f.suffix == ".dmn"})
     with db.session() as session:
-        for path in files:
+        for path in (f for f in files if f.suffix != ".dmn"):
             try:
-                version, created = deploying.deploy(session, path.name, path.read_bytes())
+                version, created = deploying.deploy(session, path.name, path.read_bytes(), tables)
             except InvalidModel as exc:
                 for problem in exc.problems:
                     click.echo(str(problem), err=True)
@@ -166,11 +168,13 @@ def deploy(files: tuple[Path, ...]) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def lint(files: tuple[Path, ...]) -> None:
     """Check BPMN files; print file:element: message for each problem; exit 1 on any."""
-    from workflow import engine
+    from workflow import engine, modelxml
 
     failed = False
-    for path in files:
-        problems = engine.lint({str(path): path.read_bytes()})
+    tables = {p.name: p.read_bytes() for f in files for p in sorted(f.parent.glob("*.dmn"))}
+    for path in (f for f in files if f.suffix != ".dmn"):
+        used = modelxml.decision_files(path.read_bytes(), tables)
+        problems = engine.lint({str(path): path.read_bytes(), **used})
         for problem in problems:
             click.echo(str(problem))
         if not problems:

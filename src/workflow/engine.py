@@ -7,10 +7,13 @@ which is rebuilt from the deployed model that the instance is pinned to.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +23,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
@@ -28,9 +32,38 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflow import expressions
 from workflow.errors import EngineFailure, InvalidExpression, InvalidModel, NotFound, TaskAlreadyDone
-from workflow.modelxml import Element, Problem, read_elements
+from workflow.modelxml import Element, Problem, process_properties, read_elements
 
-__all__ = ["Element", "Model", "Problem", "ReadyTask", "Run", "compile_model", "lint"]
+__all__ = ["Done", "Element", "Model", "Problem", "ReadyTask", "Run", "compile_model", "lint"]
+
+_NOW: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("workflow_now", default=None)
+
+
+class _Clock(datetime):
+    """``datetime`` for SpiffWorkflow's timer module: "now" is the instant the application says it is."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        fixed = _NOW.get()
+        if fixed is None:
+            return datetime.now(tz)
+        return fixed.astimezone(tz) if tz else fixed.replace(tzinfo=None)
+
+
+# SpiffWorkflow has no clock hook: its timer module calls datetime.now(timezone.utc) directly.
+_spiff_timer.datetime = _Clock  # type: ignore[misc]
+
+
+@contextmanager
+def clock(now: datetime | None) -> Iterator[None]:
+    """Run engine steps as of ``now`` (UTC-aware), e.g. for a worker catching up or a test."""
+    if now is not None and now.tzinfo is None:
+        raise ValueError("clock needs an aware datetime")
+    token = _NOW.set(now)
+    try:
+        yield
+    finally:
+        _NOW.reset(token)
 
 
 class _SafeEnvironment(TaskDataEnvironment):
@@ -71,22 +104,33 @@ _SERIALIZER = BpmnWorkflowSerializer(
 
 @dataclass(frozen=True)
 class ReadyTask:
-    """A human task the engine is waiting on."""
+    """A human task the engine is waiting on, with the data it starts from."""
 
     engine_id: str
     element: Element
+    data: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def bpmn_id(self) -> str:
         return self.element.id
 
 
+@dataclass(frozen=True)
+class Done:
+    """A model element the run completed in one step (user task, rule task, event...), with its data."""
+
+    element: Element
+    data: dict[str, Any]
+
+
 class Model:
     """One deployed version of a process: parsed once, shared by all its runs."""
 
-    def __init__(self, process_id: str, elements: dict[str, Element], spec, subprocess_specs) -> None:
+    def __init__(self, process_id: str, elements: dict[str, Element], spec, subprocess_specs,
+                 properties: dict[str, str] | None = None) -> None:
         self.process_id = process_id
         self.elements = elements
+        self.properties = properties or {}
         self._spec = spec
         self._subprocess_specs = subprocess_specs
 
@@ -97,11 +141,13 @@ class Model:
     def element(self, bpmn_id: str) -> Element:
         return self.elements[bpmn_id]
 
-    def start(self) -> Run:
-        """Create a run and advance it to its first wait state."""
+    def start(self, data: Mapping[str, Any] | None = None, now: datetime | None = None) -> Run:
+        """Create a run with initial data and advance it to its first wait state."""
         workflow = BpmnWorkflow(self._spec, self._subprocess_specs, script_engine=_SCRIPT_ENGINE)
+        workflow.task_tree.data.update(data or {})
         run = Run(self, workflow)
-        run.advance()
+        with clock(now):
+            run.advance()
         return run
 
     def restore(self, state: Mapping[str, Any]) -> Run:
@@ -111,6 +157,9 @@ class Model:
         workflow = _SERIALIZER.from_dict(dct, spec=self._spec, subprocess_specs=self._subprocess_specs)
         workflow.script_engine = _SCRIPT_ENGINE
         return Run(self, workflow)
+
+
+_TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
 class Run:
@@ -123,28 +172,71 @@ class Run:
     def advance(self) -> None:
         try:
             self._wf.do_engine_steps()
-        except SpiffWorkflowException as exc:
+        except (SpiffWorkflowException, InvalidExpression) as exc:
             raise EngineFailure(f"the model could not run: {exc}") from exc
 
     def ready_tasks(self) -> list[ReadyTask]:
         """Human tasks waiting for someone, in a stable order."""
         tasks = self._wf.get_tasks(state=TaskState.READY, manual=True)
-        return [ReadyTask(str(t.id), self.model.element(t.task_spec.bpmn_id)) for t in tasks]
+        return [ReadyTask(str(t.id), self.model.element(t.task_spec.bpmn_id), dict(t.data)) for t in tasks]
 
-    def complete(self, engine_id: str, data: Mapping[str, Any]) -> None:
-        """Complete one ready human task with validated data and run on to the next wait state."""
+    def _finished(self) -> set[UUID]:
+        return {t.id for t in self._wf.tasks.values() if t.state == TaskState.COMPLETED}
+
+    def _done_since(self, before: set[UUID]) -> list[Done]:
+        new = [t for t in self._wf.tasks.values() if t.state == TaskState.COMPLETED and t.id not in before
+               and getattr(t.task_spec, "bpmn_id", None) in self.model.elements]
+        new.sort(key=lambda t: t.last_state_change)
+        return [Done(self.model.element(t.task_spec.bpmn_id), dict(t.data)) for t in new]
+
+    def complete(self, engine_id: str, data: Mapping[str, Any], now: datetime | None = None) -> list[Done]:
+        """Complete one ready human task with validated data and run on to the next wait state.
+
+        Returns every element completed on the way (the task itself, rule tasks, events, ends).
+        """
         try:
             task = self._wf.get_task_from_id(UUID(engine_id))
         except (TaskNotFoundException, ValueError):
             raise NotFound("no such task in this process") from None
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskAlreadyDone("this task is not waiting for input")
+        before = self._finished()
         task.set_data(**data)
-        try:
-            task.run()
-        except SpiffWorkflowException as exc:
-            raise EngineFailure(f"the model could not run: {exc}") from exc
-        self.advance()
+        with clock(now):
+            try:
+                task.run()
+            except (SpiffWorkflowException, InvalidExpression) as exc:
+                raise EngineFailure(f"the model could not run: {exc}") from exc
+            self.advance()
+        return self._done_since(before)
+
+    def fire_timers(self, now: datetime) -> list[Done]:
+        """Fire every timer due at ``now`` and run on; returns what completed."""
+        before = self._finished()
+        with clock(now):
+            try:
+                self._wf.refresh_timers()
+            except (SpiffWorkflowException, InvalidExpression) as exc:
+                raise EngineFailure(f"a timer of the model could not be evaluated: {exc}") from exc
+            self.advance()
+        return self._done_since(before)
+
+    def position(self) -> list[str]:
+        """Where the run is: the BPMN ids of its ready human tasks and of the events it waits for."""
+        here = [t for t in self._wf.tasks.values()
+                if (t.state == TaskState.READY and t.task_spec.manual) or t.state == TaskState.WAITING]
+        ids = [t.task_spec.bpmn_id for t in here if getattr(t.task_spec, "bpmn_id", None) in self.model.elements]
+        return list(dict.fromkeys(ids))
+
+    def next_timer(self) -> datetime | None:
+        """When the earliest waiting timer is due (UTC), or None when no timer waits."""
+        due = []
+        for event in self._wf.waiting_events():
+            value = event.value
+            if event.event_type in _TIMER_EVENTS and isinstance(value, str):
+                moment = datetime.fromisoformat(value)
+                due.append(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC))
+        return min(due, default=None)
 
     @property
     def completed(self) -> bool:
@@ -186,6 +278,7 @@ def _parse(files: Mapping[str, bytes], process_id: str | None):
     elements: dict[str, Element] = {}
     parser = CamundaParser()
     executable: list[str] = []
+    roots = {}
     for name, content in files.items():
         try:
             root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
@@ -198,6 +291,7 @@ def _parse(files: Mapping[str, bytes], process_id: str | None):
             except (ValidationException, SpiffWorkflowException) as exc:
                 problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
             continue
+        roots[name] = root
         found, ids, file_problems = read_elements(name, root)
         elements.update(found)
         executable.extend(ids)
@@ -208,12 +302,12 @@ def _parse(files: Mapping[str, bytes], process_id: str | None):
             problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
         except _PARSER_SLIPS as exc:
             problems.append(Problem(name, "", f"the engine cannot read this file: {type(exc).__name__}: {exc}"))
-    return parser, elements, executable, problems
+    return parser, elements, executable, problems, roots
 
 
 def compile_model(files: Mapping[str, bytes], process_id: str | None = None) -> Model:
     """Parse and check a model; raise :class:`InvalidModel` listing every problem."""
-    parser, elements, executable, problems = _parse(files, process_id)
+    parser, elements, executable, problems, roots = _parse(files, process_id)
     if problems:
         raise InvalidModel(problems)
     if process_id is None:
@@ -229,7 +323,8 @@ def compile_model(files: Mapping[str, bytes], process_id: str | None = None) -> 
     except _PARSER_SLIPS as exc:
         raise InvalidModel([Problem(",".join(files), "", f"the engine cannot read this model: "
                                     f"{type(exc).__name__}: {exc}")]) from None
-    return Model(process_id, elements, spec, subprocess_specs)
+    properties = next((p for p in (process_properties(r, process_id) for r in roots.values()) if p), {})
+    return Model(process_id, elements, spec, subprocess_specs, properties)
 
 
 def lint(files: Mapping[str, bytes]) -> list[Problem]:

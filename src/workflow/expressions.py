@@ -10,11 +10,27 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from workflow.errors import InvalidExpression
+from workflow.timeparse import add_duration
+
+
+def after(start: str, duration: str) -> str:
+    """The instant ``duration`` (ISO 8601, e.g. "P3M") after ``start`` (an ISO datetime), in UTC ISO form.
+
+    Lets a model set a timer at a fixed point of a period (``after(period_start, "P3M")``), so
+    periodic work does not drift however late the previous step was done.
+    """
+    moment = datetime.fromisoformat(str(start))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return add_duration(moment.astimezone(UTC), str(duration)).isoformat()
+
 
 SAFE_FUNCTIONS: dict[str, Any] = {
+    "after": after,
     "len": len,
     "min": min,
     "max": max,

@@ -48,6 +48,22 @@ class ZoneStatus(enum.StrEnum):
     APPROVING = "approving"
     OPERATING = "operating"
     REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+class MeasureKind(enum.StrEnum):
+    INSTITUTIONAL = "institutional"
+    MODEL = "model"
+    MEASURE = "measure"
+
+
+class ItemStatus(enum.StrEnum):
+    """State of a measure or a proposed experience, set by the end events of its process."""
+
+    PENDING = "pending"
+    IN_EFFECT = "in_effect"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
 
 
 class TaskStatus(enum.StrEnum):
@@ -142,6 +158,7 @@ class ProcessVersion(Base):
     filename: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
+    decisions: Mapped[dict[str, Any]] = mapped_column(default=dict)  # DMN files deployed with it, by name
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -175,7 +192,10 @@ class ProcessInstance(Base):
     state: Mapped[dict[str, Any]]
     completed: Mapped[bool] = mapped_column(default=False)
     end_event: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[str] = mapped_column(String(500), default="")
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    period_no: Mapped[int | None]
+    period_start: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -209,6 +229,7 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     claimed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
 
     zone: Mapped[Zone] = relationship(lazy="joined")
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
@@ -272,6 +293,88 @@ class Event(Base):
 
     def organisation_label(self, lang: str = "zh") -> str:
         return (self.organisation_en or self.organisation) if lang == "en" else self.organisation
+
+
+class ZoneRecord(Base):
+    """A result the model asked to keep (``record`` property): reports, ratings, commendations, rectifications."""
+
+    __tablename__ = "zone_record"
+    __table_args__ = (Index("ix_zone_record_zone_kind", "zone_id", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    period_no: Mapped[int | None]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    def label(self, lang: str = "zh") -> str:
+        return (self.name_en or self.name) if lang == "en" else self.name
+
+
+class Measure(Base):
+    """An innovation measure (创新措施) of an operating zone."""
+
+    __tablename__ = "measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[MeasureKind] = mapped_column(_enum(MeasureKind, "measure_kind"))
+    departs: Mapped[bool] = mapped_column(default=False)
+    unit_concerned: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, "measure_status"), default=ItemStatus.PENDING)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    zone: Mapped[Zone] = relationship(lazy="joined")
+
+
+class Experience(Base):
+    """A measure or typical case proposed for replication (复制推广); published ones form the catalogue."""
+
+    __tablename__ = "experience"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, "experience_status"), default=ItemStatus.PENDING,
+                                               index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_at: Mapped[datetime | None]
+
+    zone: Mapped[Zone] = relationship(lazy="joined")
+    measure: Mapped[Measure | None] = relationship(lazy="joined")
+    adoptions: Mapped[list[Adoption]] = relationship(back_populates="experience", lazy="selectin",
+                                                     order_by="Adoption.adopted_at")
+
+
+class Adoption(Base):
+    """A zone adopting a published experience; shown on both zones and on the catalogue entry."""
+
+    __tablename__ = "adoption"
+    __table_args__ = (UniqueConstraint("experience_id", "zone_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experience_id: Mapped[int] = mapped_column(ForeignKey("experience.id"))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    adopted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    adopted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    experience: Mapped[Experience] = relationship(back_populates="adoptions")
+    zone: Mapped[Zone] = relationship(lazy="joined")
 
 
 @event.listens_for(Session, "before_flush")

@@ -19,12 +19,28 @@ from workflow.roles import Role, lane_role
 from workflow.timeparse import is_duration
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 
 FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum"}
 CONSTRAINTS = {"required", "minlength", "maxlength", "min", "max", "pattern", "readonly", "required_if"}
 _HUMAN = {"userTask", "manualTask"}
+_VARIABLE = re.compile(r"^\$\{([A-Za-z]\w*)\}$")
+
+
+def resolve(names: tuple[str, ...], data: dict) -> tuple[str, ...]:
+    """Assignment names with ``${variable}`` entries replaced by that task-data value (a name or a list)."""
+    out: list[str] = []
+    for name in names:
+        match = _VARIABLE.match(name)
+        if not match:
+            out.append(name)
+            continue
+        value = data.get(match.group(1))
+        values = value if isinstance(value, list) else [value]
+        out.extend(v for v in values if isinstance(v, str) and v)
+    return tuple(out)
 _ACTIVITIES = {"task", "subProcess", "callActivity"}
 _EXPRESSIONS = {"conditionExpression", "timeDuration", "timeDate", "timeCycle"}
 
@@ -103,6 +119,8 @@ class Element:
     assignee: str = ""
     due: str = ""
     decision_ref: str = ""
+    incoming: int = 0
+    outgoing: int = 0
     form: tuple[Field, ...] = field(default=())
     documentation: str = ""
 
@@ -152,7 +170,7 @@ def _field(node) -> Field:
     )
 
 
-def _element(node, lane: tuple[str, str]) -> Element:
+def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter]) -> Element:
     kind = etree.QName(node).localname
     props = _props(node)
     form = tuple(
@@ -167,14 +185,28 @@ def _element(node, lane: tuple[str, str]) -> Element:
         assignee=(node.get(f"{{{CAMUNDA}}}assignee") or "").strip(),
         due=(node.get(f"{{{CAMUNDA}}}dueDate") or "").strip(),
         decision_ref=(node.get(f"{{{CAMUNDA}}}decisionRef") or "").strip(),
+        incoming=flows[0].get(node.get("id", ""), 0), outgoing=flows[1].get(node.get("id", ""), 0),
         form=form, documentation="".join(doc).strip(),
     )
+
+
+def process_properties(root, process_id: str) -> dict[str, str]:
+    """``camunda:properties`` of a process element (e.g. ``period`` of a periodic process)."""
+    for process in root.iterfind(f"{{{BPMN}}}process"):
+        if process.get("id") == process_id:
+            return dict(_props(process))
+    return {}
 
 
 def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], list[Problem]]:
     """Elements of every process in a BPMN document, its executable process ids, and rule problems."""
     elements: dict[str, Element] = {}
     problems: list[Problem] = []
+    for process in root.iterfind(f"{{{BPMN}}}process"):
+        period = dict(_props(process)).get("period")
+        if period is not None and not is_duration(period):
+            problems.append(Problem(filename, process.get("id", ""), "process property period must be an "
+                                    f"ISO 8601 duration such as P1Y, got {period!r}"))
     executable = [p.get("id") for p in root.iterfind(f"{{{BPMN}}}process") if p.get("isExecutable") == "true"]
     id_count = Counter(node.get("id") for node in root.iter(etree.Element) if node.get("id"))
     for process in root.iterfind(f"{{{BPMN}}}process"):
@@ -183,6 +215,8 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
             for lane in process.iter(f"{{{BPMN}}}lane")
             for ref in lane.iterfind(f"{{{BPMN}}}flowNodeRef") if ref.text
         }
+        sequence = list(process.iter(f"{{{BPMN}}}sequenceFlow"))
+        flows = (Counter(f.get("targetRef") for f in sequence), Counter(f.get("sourceRef") for f in sequence))
         for node in process.iter(etree.Element):
             if etree.QName(node).namespace != BPMN:
                 continue
@@ -191,7 +225,7 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
                 owner = node.getparent() if kind == "conditionExpression" else node.getparent().getparent()
                 problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
             elif node.get("id") and (kind.endswith(("Task", "Event", "Gateway")) or kind in _ACTIVITIES):
-                element = _element(node, lanes.get(node.get("id"), ("", "")))
+                element = _element(node, lanes.get(node.get("id"), ("", "")), flows)
                 elements[element.id] = element
                 problems.extend(_check_element(filename, element))
                 if id_count[element.id] > 1:
@@ -214,6 +248,10 @@ def _check_element(filename: str, el: Element) -> list[Problem]:
     def bad(message: str) -> None:
         problems.append(Problem(filename, el.id, message))
 
+    if el.kind not in {"endEvent"} and not el.outgoing:
+        bad("has no outgoing sequence flow: the process would stop here")
+    if el.kind not in {"startEvent", "boundaryEvent"} and not el.incoming:
+        bad("has no incoming sequence flow: nothing can reach it")
     if el.kind == "scriptTask":
         bad("script tasks are not allowed: model expressions may not run code")
     if el.kind == "businessRuleTask" and not el.decision_ref:
@@ -221,14 +259,16 @@ def _check_element(filename: str, el: Element) -> list[Problem]:
     if el.kind in _HUMAN and not (el.groups or el.candidate_users or el.assignee):
         bad("no camunda:candidateGroups, candidateUsers or assignee, and its lane is not named after a role "
             "(lane_<role> or the role key): nobody could act on this task")
-    unknown = [g for g in el.candidate_groups if g not in Role._value2member_map_]
+    unknown = [g for g in el.candidate_groups if g not in Role._value2member_map_ and not _VARIABLE.match(g)]
     if unknown:
         bad(f"camunda:candidateGroups names unknown roles: {', '.join(unknown)} "
             f"(known: {', '.join(r.value for r in Role)})")
-    for attr, value in (("candidateGroups", ",".join(el.candidate_groups)), ("candidateUsers",
-                        ",".join(el.candidate_users)), ("assignee", el.assignee), ("dueDate", el.due)):
-        if "${" in value or "#{" in value:
-            bad(f"camunda:{attr} must be plain names or an ISO 8601 value, not an expression: {value}")
+    for attr, values in (("candidateGroups", el.candidate_groups), ("candidateUsers", el.candidate_users),
+                         ("assignee", (el.assignee,)), ("dueDate", (el.due,))):
+        for value in values:
+            if ("${" in value or "#{" in value) and not (attr != "dueDate" and _VARIABLE.match(value)):
+                bad(f"camunda:{attr} takes plain names or one task-data variable like ${{unit_concerned}}, "
+                    f"not an expression: {value}")
     if el.due and not is_duration(el.due) and "${" not in el.due:
         bad(f"camunda:dueDate must be an ISO 8601 duration such as P30D, got {el.due!r}")
     ids = [f.id for f in el.form]
@@ -260,3 +300,20 @@ def _is_number(value: str | None) -> bool:
     except ValueError:
         return False
     return True
+
+
+def decision_files(bpmn: bytes, tables: dict[str, bytes]) -> dict[str, bytes]:
+    """The DMN files among ``tables`` that define a decision the BPMN refers to (camunda:decisionRef)."""
+    try:
+        refs = set(etree.fromstring(bpmn, _SAFE_XML).xpath("//@camunda:decisionRef", namespaces=NS))
+    except etree.XMLSyntaxError:
+        return {}
+    used = {}
+    for name, content in tables.items():
+        try:
+            ids = {d.get("id") for d in etree.fromstring(content, _SAFE_XML).iter("{*}decision")}
+        except etree.XMLSyntaxError:
+            continue
+        if ids & refs:
+            used[name] = content
+    return used

@@ -104,9 +104,11 @@ def document(application: Element | None = None) -> dict[str, Any]:
     zone = _obj(zone_props)
     history = _obj({"at": _TIME, "actor": {"type": "string", "description": "username"},
                     "role": {"type": "string"}, "organisation": {"type": "string"}, "bpmn_id": _NULL_STR,
-                    "action": {"type": "string", "description": "task_completed, task_claimed, task_unclaimed"},
+                    "action": {"type": "string",
+                               "description": "task_completed, task_claimed, task_unclaimed, automatic"},
                     "decision": _NULL_STR, "comment": {"type": "string"}})
     zone_detail = _obj({**zone_props, "application": {"type": "object"},
+                        "current_process": {"type": "string", "description": "process_id:version shown as stage"},
                         "open_tasks": {"type": "array", "items": _ref("Task")},
                         "history": {"type": "array", "items": _ref("History")}})
     version = _obj({"process_id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},

@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
 
     LOCAL_GOV = "local_gov"
     BUREAU = "bureau"
+    BUREAU_HEAD = "bureau_head"
     HQ_CLEARANCE = "hq_clearance"
     HQ_CNCA = "hq_cnca"
     HQ_HEALTH = "hq_health"
@@ -36,7 +37,7 @@ HQ_ROLES = frozenset({
 # Which roles an organisation of each kind may give its people.
 ROLES_OF_KIND: dict[OrgKind, frozenset[Role]] = {
     OrgKind.HQ_UNIT: HQ_ROLES | {Role.PROCESS_OWNER},
-    OrgKind.BUREAU: frozenset({Role.BUREAU}),
+    OrgKind.BUREAU: frozenset({Role.BUREAU, Role.BUREAU_HEAD}),
     OrgKind.LOCAL_GOV: frozenset({Role.LOCAL_GOV}),
     OrgKind.SYSTEM: frozenset({Role.PROCESS_OWNER, Role.ADMIN}),
 }

@@ -89,7 +89,8 @@ DECISION_LABELS = {
     "conditional": N_("有条件通过"), "fail": N_("不通过"), "rectify": N_("整改"), "approve": N_("批准"),
 }
 ROLE_LABELS = {
-    "local_gov": N_("地方政府"), "bureau": N_("直属检验检疫局"), "hq_clearance": N_("通关司"),
+    "local_gov": N_("地方政府"), "bureau": N_("直属检验检疫局"), "bureau_head": N_("直属局领导"),
+    "hq_clearance": N_("通关司"),
     "hq_cnca": N_("认监委"), "hq_health": N_("卫生司"), "hq_plant_animal": N_("动植司"),
     "hq_inspection": N_("检验司"), "hq_food": N_("食品局"), "hq_leader": N_("总局领导"),
     "process_owner": N_("流程管理员"), "admin": N_("系统管理员"),

@@ -1,13 +1,14 @@
-"""Deploying BPMN models: lint, store once per content hash, parse once per version."""
+"""Deploying BPMN models (with the DMN tables they use): lint, store once per content, parse once per version."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from workflow import engine, store
+from workflow import engine, modelxml, store
 from workflow.errors import InvalidModel, Msg, NotFound
 from workflow.models import Event, ProcessVersion, User
 from workflow.services import commit
@@ -18,10 +19,11 @@ MAX_MODEL_BYTES = 2 * 1024 * 1024
 
 def model_for(version: ProcessVersion) -> engine.Model:
     """The parsed model of a deployed version (parsed once per process, then cached)."""
-    return _MODELS.get(
-        version.content_hash,
-        lambda: engine.compile_model({version.filename: version.source.encode()}, version.process_id),
-    )
+    return _MODELS.get(version.content_hash, lambda: engine.compile_model(_files(version), version.process_id))
+
+
+def _files(version: ProcessVersion) -> dict[str, bytes]:
+    return {version.filename: version.source.encode(), **{k: v.encode() for k, v in version.decisions.items()}}
 
 
 def versions(session: Session) -> list[ProcessVersion]:
@@ -36,18 +38,20 @@ def current(session: Session, process_id: str) -> tuple[ProcessVersion, engine.M
     return version, model_for(version)
 
 
-def _stage(session: Session, filename: str, content: bytes, user: User | None) -> tuple[ProcessVersion, bool]:
+def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str, bytes],
+           user: User | None) -> tuple[ProcessVersion, bool]:
     if len(content) > MAX_MODEL_BYTES:
         raise InvalidModel([engine.Problem(filename, "", f"larger than {MAX_MODEL_BYTES} bytes")])
-    model = engine.compile_model({filename: content})
-    digest = hashlib.sha256(content).hexdigest()
+    used = modelxml.decision_files(content, tables)
+    model = engine.compile_model({filename: content, **used})
+    digest = hashlib.sha256(content + b"".join(name.encode() + used[name] for name in sorted(used))).hexdigest()
     existing = store.version_by_hash(session, model.process_id, digest)
     if existing is not None:
         return existing, False
     version = ProcessVersion(
         process_id=model.process_id, version=store.next_version_number(session, model.process_id),
         name=model.name, filename=filename, content_hash=digest, source=content.decode("utf-8"),
-        deployed_by_id=user.id if user else None,
+        decisions={k: v.decode("utf-8") for k, v in used.items()}, deployed_by_id=user.id if user else None,
     )
     session.add(version)
     session.flush()
@@ -60,16 +64,18 @@ def _stage(session: Session, filename: str, content: bytes, user: User | None) -
     return version, True
 
 
-def deploy(session: Session, filename: str, content: bytes, user: User | None = None) -> tuple[ProcessVersion, bool]:
-    """Deploy one BPMN file; an unchanged file returns the version it already has."""
-    version, created = _stage(session, filename, content, user)
+def deploy(session: Session, filename: str, content: bytes, tables: Mapping[str, bytes] | None = None,
+           user: User | None = None) -> tuple[ProcessVersion, bool]:
+    """Deploy one BPMN file with the DMN tables it refers to; an unchanged deployment returns its version."""
+    version, created = _stage(session, filename, content, tables or {}, user)
     commit(session)
     return version, created
 
 
 def stage_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:
-    """Stage every ``.bpmn`` file of a directory for deployment (no commit)."""
-    return [_stage(session, path.name, path.read_bytes(), user) for path in sorted(directory.glob("*.bpmn"))]
+    """Stage every ``.bpmn`` file of a directory, each with the ``.dmn`` tables it uses (no commit)."""
+    tables = {path.name: path.read_bytes() for path in sorted(directory.glob("*.dmn"))}
+    return [_stage(session, path.name, path.read_bytes(), tables, user) for path in sorted(directory.glob("*.bpmn"))]
 
 
 def deploy_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:

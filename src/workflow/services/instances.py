@@ -1,24 +1,63 @@
-"""Keeping our rows in step with a run: open tasks, zone status, saved state."""
+"""Keeping our rows in step with a run: open tasks, statuses set by the model, records, saved state."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import store
-from workflow.engine import Run
-from workflow.models import Event, HumanTask, ProcessInstance, TaskStatus, User, Zone, ZoneStatus
-from workflow.modelxml import Element
+from workflow.engine import Done, Run
+from workflow.models import (
+    Event,
+    Experience,
+    HumanTask,
+    ItemStatus,
+    Measure,
+    ProcessInstance,
+    TaskStatus,
+    User,
+    Zone,
+    ZoneRecord,
+    ZoneStatus,
+)
+from workflow.modelxml import Element, resolve
 from workflow.timeparse import due_from
 
 _STATUSES = {s.value for s in ZoneStatus}
+_ITEM = {s.value for s in ItemStatus}
 
 
-def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now: datetime) -> None:
-    """Write the run's state, open a row per new human task, close rows the run no longer waits on."""
+def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now: datetime,
+         done: Sequence[Done] = (), actor: User | None = None) -> list[str]:
+    """Write the run's state and rows; apply what the completed elements ask for.
+
+    Returns the process ids that completed end events ask to start next (property ``starts``).
+    """
+    _sync_tasks(session, instance, run, zone, now)
+    instance.state = run.state()
+    instance.updated_at = now
+    instance.next_timer_at = run.next_timer()
+    instance.position = ",".join(run.position())[:500]
+    if run.completed:
+        instance.completed = True
+        end = run.end_event()
+        instance.end_event = end.id if end else None
+    stages = [t.element.prop("stage") for t in run.ready_tasks()]
+    stage = next((s for s in stages if s), "")
+    if stage in _STATUSES:
+        _set_status(zone, stage, now, {})
+    starts: list[str] = []
+    for item in done:
+        starts.extend(_apply(session, instance, zone, item, now, actor))
+    store.touch(zone, now)
+    return starts
+
+
+def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now: datetime) -> None:
     ready = {t.engine_id: t for t in run.ready_tasks()}
     for row in store.open_tasks(session, instance.id) if instance.id else []:
         if row.engine_id not in ready:
@@ -30,25 +69,57 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
         el = task.element
         store.add_task(session, HumanTask(
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
-            name_en=el.name_en, lane=el.lane, stage=el.prop("stage"), assignee=el.assignee or None,
+            name_en=el.name_en, lane=el.lane, stage=el.prop("stage"),
+            assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
             due_at=due_from(el.due, now), created_at=now,
-        ), el.groups, el.candidate_users)
-    instance.state = run.state()
-    instance.updated_at = now
-    if run.completed:
-        instance.completed = True
-        end = run.end_event()
-        instance.end_event = end.id if end else None
-        status = end.prop("zone_status") if end else ""
-    else:
-        stages = [t.element.prop("stage") for t in run.ready_tasks()]
-        status = next((s for s in stages if s), "")
-    if status in _STATUSES and zone.status != status:
-        zone.status = ZoneStatus(status)
-        if zone.status == ZoneStatus.OPERATING:
-            zone.approved_at = now
-            zone.approval_number = run.data.get("approval_number")
-    store.touch(zone, now)
+        ), resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
+
+
+def _set_status(zone: Zone, status: str, now: datetime, data: Mapping[str, Any]) -> None:
+    if zone.status == status:
+        return
+    zone.status = ZoneStatus(status)
+    if zone.status == ZoneStatus.OPERATING:
+        zone.approved_at = now
+        zone.approval_number = data.get("approval_number")
+
+
+def _apply(session: Session, instance: ProcessInstance, zone: Zone, item: Done, now: datetime,
+           actor: User | None) -> list[str]:
+    el, data = item.element, item.data
+    status = el.prop("zone_status")
+    if status in _STATUSES:
+        _set_status(zone, status, now, data)
+        store.add_event(session, automatic_event(zone, instance, el, now, decision=status))
+    for model, prop in ((Measure, "measure_status"), (Experience, "experience_status")):
+        value = el.prop(prop)
+        if value in _ITEM:
+            row = session.scalar(select(model).where(model.instance_id == instance.id))
+            if row is not None:
+                row.status = ItemStatus(value)
+                if isinstance(row, Experience) and row.status == ItemStatus.PUBLISHED:
+                    row.published_at = now
+    kind = el.prop("record")
+    if kind:
+        wanted = [f.strip() for f in el.prop("record_fields").split(",") if f.strip()] or [f.id for f in el.form]
+        kept = {k: data.get(k) for k in wanted}
+        by_person = el.kind in {"userTask", "manualTask"}
+        session.add(ZoneRecord(zone_id=zone.id, instance_id=instance.id, kind=kind, bpmn_id=el.id,
+                               name=el.name or el.id, name_en=el.name_en, period_no=instance.period_no, at=now,
+                               actor=actor.username if actor and by_person else "", data=kept))
+        if not by_person:
+            first = kept.get(wanted[0]) if wanted else None
+            store.add_event(session, automatic_event(zone, instance, el, now, decision=first, data=kept))
+    starts = el.prop("starts")
+    return [p.strip() for p in starts.split(",") if p.strip()] if starts else []
+
+
+def automatic_event(zone: Zone, instance: ProcessInstance, element: Element, now: datetime,
+                    decision: Any = None, data: Mapping[str, Any] | None = None) -> Event:
+    """A history row for a step the engine took by itself (a rating, a status change)."""
+    return Event(kind="automatic", at=now, zone=zone, instance=instance, actor="system", bpmn_id=element.id,
+                 task_name=element.name or element.id, task_name_en=element.name_en,
+                 decision=str(decision)[:40] if decision is not None else None, data=dict(data or {}))
 
 
 def task_event(user: User, zone: Zone, instance: ProcessInstance, element: Element,

@@ -33,6 +33,8 @@ DEMO_USERS = [
     ("henan.bureau", Role.BUREAU, "henan-bureau", "河南局经办人"),
     ("henan.bureau2", Role.BUREAU, "henan-bureau", "河南局经办人二"),
     ("jiangxi.bureau", Role.BUREAU, "jiangxi-bureau", "江西局经办人"),
+    ("henan.head", Role.BUREAU_HEAD, "henan-bureau", "河南局分管领导"),
+    ("jiangxi.head", Role.BUREAU_HEAD, "jiangxi-bureau", "江西局分管领导"),
     ("hq.clearance", Role.HQ_CLEARANCE, "hq-clearance", "通关司经办人"),
     ("hq.cnca", Role.HQ_CNCA, "hq-cnca", "认监委经办人"),
     ("hq.health", Role.HQ_HEALTH, "hq-health", "卫生司经办人"),

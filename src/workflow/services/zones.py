@@ -14,7 +14,7 @@ from workflow.engine import Model
 from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied, Text
 from workflow.models import Event, HumanTask, ProcessInstance, ProcessVersion, User, Zone, ZoneStatus, utcnow
 from workflow.modelxml import Element
-from workflow.services import commit, deploy, instances
+from workflow.services import commit, deploy, instances, progress
 
 PROCESS_ID = "zone_lifecycle"
 NAME_FIELD = "zone_name"
@@ -77,7 +77,7 @@ def file_application(session: Session, user: User, raw: Mapping[str, Any], *, st
     now = now or utcnow()
     version, element = application_form(session, user)
     model = deploy.model_for(version)
-    run = model.start()
+    run = model.start(now=now)
     task = run.ready_tasks()[0]
     data = forms.clean(element.form, raw, strict=strict)
     check_application(session, user, element, data, None)
@@ -87,9 +87,9 @@ def file_application(session: Session, user: User, raw: Mapping[str, Any], *, st
     instance = ProcessInstance(zone=zone, process_version=version, state={}, created_at=now)
     session.add_all([zone, instance])
     session.flush()
-    run.complete(task.engine_id, data)
-    instances.save(session, instance, run, zone, now)
+    done = run.complete(task.engine_id, data, now)
     store.add_event(session, instances.task_event(user, zone, instance, element, data, now))
+    progress.settle(session, instance, run, zone, now, done, user)
     commit(session)
     return zone
 
@@ -114,10 +114,10 @@ def listing(session: Session, user: User) -> Listing:
 def page_of(session: Session, user: User, limit: int, offset: int) -> tuple[list[tuple[Zone, str]], int]:
     """One page of the zones the user may see, each with its stage, and how many there are in all."""
     found = store.visible_zones(session, user, limit, offset)
-    current: dict[int, list[str]] = {}
-    for task in store.open_tasks_of_zones(session, [z.id for z in found]):
-        current.setdefault(task.zone_id, []).append(task.bpmn_id)
-    rows = [(z, ",".join(current.get(z.id) or [z.instances[-1].end_event or ""])) for z in found]
+    rows = []
+    for zone in found:
+        instance = current_instance(zone)
+        rows.append((zone, instance.position or instance.end_event or ""))
     return rows, store.count_visible_zones(session, user)
 
 
@@ -132,11 +132,13 @@ class Trace:
     history: Sequence[Event]
     application: Element | None
     end_event: str | None
+    position: str
+    instance: ProcessInstance
 
     @property
     def current(self) -> list[str]:
-        """Where the zone is on the diagram: its open tasks, or the end event it finished at."""
-        return [t.bpmn_id for t in self.open_tasks] or ([self.end_event] if self.end_event else [])
+        """Where the zone is on the diagram: open tasks and waiting events, or the end it finished at."""
+        return [p for p in self.position.split(",") if p] or ([self.end_event] if self.end_event else [])
 
     @property
     def done(self) -> list[str]:
@@ -144,11 +146,20 @@ class Trace:
         return list(dict.fromkeys(e.bpmn_id for e in self.history if e.bpmn_id and e.kind == "task_completed"))
 
 
-def trace(session: Session, user: User, zone_id: int) -> Trace:
+def current_instance(zone: Zone) -> ProcessInstance:
+    """The zone's newest running process instance (e.g. this year's supervision), else its last one."""
+    running = [i for i in zone.instances if not i.completed]
+    return (running or zone.instances)[-1]
+
+
+def trace(session: Session, user: User, zone_id: int, instance_id: int | None = None) -> Trace:
     zone = store.visible_zone(session, user, zone_id)
     if zone is None:
         raise NotFound(Msg("没有这个试验区"))
-    instance = zone.instances[-1]
+    chosen = [i for i in zone.instances if i.id == instance_id]
+    instance = chosen[0] if chosen else current_instance(zone)
     model = deploy.model_for(instance.process_version)
+    lifecycle = deploy.model_for(zone.instances[0].process_version)
     return Trace(zone, instance.process_version, model, store.zone_open_tasks(session, zone.id),
-                 store.history(session, zone.id), application_element(model), instance.end_event)
+                 store.history(session, zone.id), application_element(lifecycle), instance.end_event,
+                 instance.position, instance)

@@ -31,7 +31,7 @@ def form(element: Element, lang: str) -> dict[str, Any]:
 
 
 def zone(z: Zone, stage: str) -> dict[str, Any]:
-    instance = z.instances[-1]
+    instance = z.instances[0]
     return {
         "id": z.id, "name": z.name, "province": z.province, "status": z.status.value, "stage": stage,
         "applicant": z.applicant.code,
@@ -51,6 +51,7 @@ def history(e: Event, lang: str) -> dict[str, Any]:
 def zone_detail(trace: Trace, lang: str) -> dict[str, Any]:
     return {
         **zone(trace.zone, ",".join(trace.current)),
+        "current_process": f"{trace.version.process_id}:{trace.version.version}",
         "application": trace.zone.application,
         "open_tasks": [task(t, lang) for t in trace.open_tasks],
         "history": [history(e, lang) for e in trace.history],

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:09:27.943450
+Create Date: 2026-11-27 13:25:27.056514
 """
 
 import sqlalchemy as sa
@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('province', sa.String(length=32), nullable=False),
     sa.Column('applicant_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('applying', 'recommending', 'accepting', 'approving', 'operating', 'rejected', name='zone_status', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('applying', 'recommending', 'accepting', 'approving', 'operating', 'rejected', 'revoked', name='zone_status', native_enum=False, length=32), nullable=False),
     sa.Column('application', sa.JSON(), nullable=False),
     sa.Column('approval_number', sa.String(length=100), nullable=True),
     sa.Column('approved_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
@@ -80,6 +80,7 @@ def upgrade() -> None:
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('decisions', sa.JSON(), nullable=False),
     sa.Column('deployed_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deployed_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['deployed_by_id'], ['user_account.id'], ),
@@ -89,7 +90,7 @@ def upgrade() -> None:
     )
     op.create_table('user_role',
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.Enum('local_gov', 'bureau', 'hq_clearance', 'hq_cnca', 'hq_health', 'hq_plant_animal', 'hq_inspection', 'hq_food', 'hq_leader', 'process_owner', 'admin', name='role_name', native_enum=False, length=32), nullable=False),
+    sa.Column('role', sa.Enum('local_gov', 'bureau', 'bureau_head', 'hq_clearance', 'hq_cnca', 'hq_health', 'hq_plant_animal', 'hq_inspection', 'hq_food', 'hq_leader', 'process_owner', 'admin', name='role_name', native_enum=False, length=32), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'role')
     )
@@ -100,7 +101,10 @@ def upgrade() -> None:
     sa.Column('state', sa.JSON(), nullable=False),
     sa.Column('completed', sa.Boolean(), nullable=False),
     sa.Column('end_event', sa.String(length=100), nullable=True),
+    sa.Column('position', sa.String(length=500), nullable=False),
     sa.Column('next_timer_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('period_no', sa.Integer(), nullable=True),
+    sa.Column('period_start', workflow.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
@@ -159,6 +163,7 @@ def upgrade() -> None:
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
     sa.Column('claimed_by_id', sa.Integer(), nullable=True),
     sa.Column('claimed_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['claimed_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['completed_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
@@ -169,6 +174,66 @@ def upgrade() -> None:
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_human_task_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_human_task_open', ['status', 'zone_id'], unique=False)
+
+    op.create_table('measure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('zone_id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.Enum('institutional', 'model', 'measure', name='measure_kind', native_enum=False, length=32), nullable=False),
+    sa.Column('departs', sa.Boolean(), nullable=False),
+    sa.Column('unit_concerned', sa.String(length=32), nullable=True),
+    sa.Column('status', sa.Enum('pending', 'in_effect', 'published', 'rejected', name='measure_status', native_enum=False, length=32), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('filed_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('filed_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['filed_by_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('measure', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_measure_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('zone_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('zone_id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('bpmn_id', sa.String(length=100), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_en', sa.String(length=200), nullable=False),
+    sa.Column('period_no', sa.Integer(), nullable=True),
+    sa.Column('at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('zone_record', schema=None) as batch_op:
+        batch_op.create_index('ix_zone_record_zone_kind', ['zone_id', 'kind', 'at'], unique=False)
+
+    op.create_table('experience',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('zone_id', sa.Integer(), nullable=False),
+    sa.Column('measure_id', sa.Integer(), nullable=True),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'in_effect', 'published', 'rejected', name='experience_status', native_enum=False, length=32), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('proposed_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('proposed_by_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
+    sa.ForeignKeyConstraint(['measure_id'], ['measure.id'], ),
+    sa.ForeignKeyConstraint(['proposed_by_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('experience', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experience_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_experience_zone_id'), ['zone_id'], unique=False)
 
     op.create_table('task_candidate',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,14 +247,47 @@ def upgrade() -> None:
         batch_op.create_index('ix_task_candidate_lookup', ['kind', 'name', 'task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_candidate_task_id'), ['task_id'], unique=False)
 
+    op.create_table('adoption',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('experience_id', sa.Integer(), nullable=False),
+    sa.Column('zone_id', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('adopted_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('adopted_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['adopted_by_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['experience_id'], ['experience.id'], ),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('experience_id', 'zone_id')
+    )
+    with op.batch_alter_table('adoption', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_adoption_zone_id'), ['zone_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('adoption', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_adoption_zone_id'))
+
+    op.drop_table('adoption')
     with op.batch_alter_table('task_candidate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_candidate_task_id'))
         batch_op.drop_index('ix_task_candidate_lookup')
 
     op.drop_table('task_candidate')
+    with op.batch_alter_table('experience', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experience_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_experience_status'))
+
+    op.drop_table('experience')
+    with op.batch_alter_table('zone_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_zone_record_zone_kind')
+
+    op.drop_table('zone_record')
+    with op.batch_alter_table('measure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_measure_zone_id'))
+
+    op.drop_table('measure')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_index('ix_human_task_open')
         batch_op.drop_index(batch_op.f('ix_human_task_instance_id'))

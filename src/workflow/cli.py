@@ -74,6 +74,46 @@ def serve(host: str, port: int, workers: int) -> None:
     Server().run()
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Run one pass and exit.")
+@click.option("--now", "now_text", default=None,
+              help="With --once: run the pass as of this ISO 8601 instant (no offset = Asia/Shanghai).")
+@click.option("--interval", default=60, show_default=True, type=click.IntRange(1, 3600), help="Seconds between passes.")
+def worker(once: bool, now_text: str | None, interval: int) -> None:
+    """Fire due timers (deadlines, periodic supervision) and remind of overdue tasks."""
+    import time
+
+    from workflow.models import utcnow
+    from workflow.services import timers
+
+    if now_text and not once:
+        raise click.UsageError("--now is only for a single pass (--once)")
+    now = _parse_now(now_text) if now_text else None
+    _, db = _database()
+    while True:
+        result = timers.run_pass(db, now or utcnow())
+        click.echo(f"{(now or utcnow()).isoformat()}: fired {result.fired}, reminded {result.reminded}, "
+                   f"failed {len(result.failed)}")
+        for instance_id, message in result.failed:
+            click.echo(f"instance {instance_id}: {message}", err=True)
+        if once:
+            sys.exit(1 if result.failed else 0)
+        time.sleep(interval)
+
+
+def _parse_now(text: str):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 date-time: {text!r}", param_hint="--now") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return moment.astimezone(UTC)
+
+
 @main.group()
 def user() -> None:
     """Manage user accounts."""

@@ -135,12 +135,33 @@ def add_event(session: Session, event: Event) -> None:
     session.add(event)
 
 
-def instance_for_update(session: Session, instance_id: int) -> ProcessInstance:
-    """The instance row, locked until commit (PostgreSQL) and re-read, so its state is current."""
+def instance_for_update(session: Session, instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
+    """The instance row, locked until commit (PostgreSQL) and re-read, so its state is current.
+
+    With ``skip_locked`` a row another worker holds is skipped (None) instead of waited for.
+    """
     return session.scalars(
         select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
-    ).one()
+        .with_for_update(of=ProcessInstance, skip_locked=skip_locked).execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def due_instance_ids(session: Session, now: datetime, limit: int, exclude: Sequence[int] = ()) -> list[int]:
+    """Running instances whose earliest timer is due (an index range scan on next_timer_at)."""
+    query = (select(ProcessInstance.id)
+             .where(ProcessInstance.completed.is_(False), ProcessInstance.next_timer_at <= now)
+             .order_by(ProcessInstance.next_timer_at, ProcessInstance.id).limit(limit))
+    if exclude:
+        query = query.where(ProcessInstance.id.not_in(list(exclude)))
+    return list(session.scalars(query))
+
+
+def overdue_tasks(session: Session, now: datetime, limit: int) -> Sequence[HumanTask]:
+    """Open tasks past their due time that have not been reminded of yet."""
+    return session.scalars(
+        select(HumanTask).where(HumanTask.status == TaskStatus.OPEN, HumanTask.due_at <= now,
+                                HumanTask.reminded_at.is_(None)).order_by(HumanTask.due_at).limit(limit)
+    ).all()
 
 
 def touch(zone: Zone, now: datetime) -> None:

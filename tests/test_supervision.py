@@ -1,0 +1,197 @@
+"""Years of operation: timers, quarterly reports, ratings through the DMN table, commendation,
+rectification, revocation after two failing years; the worker is idempotent and survives a crash."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import application
+from workflow import store
+from workflow.models import Event, HumanTask, ProcessInstance, TaskStatus, ZoneRecord, ZoneStatus
+from workflow.services import tasks, timers, zones
+from workflow.timeparse import add_duration
+
+UNITS = {"opinion_clearance": "hq.clearance", "opinion_cnca": "hq.cnca", "opinion_health": "hq.health",
+         "opinion_plant_animal": "hq.plant", "opinion_inspection": "hq.inspection", "opinion_food": "hq.food"}
+START = datetime(2027, 1, 4, 1, 30, tzinfo=UTC)
+
+
+def user(session, name):
+    return store.user_by_name(session, name)
+
+
+def act(session, name, bpmn_id, now, **data):
+    me = user(session, name)
+    task = next(t for t in tasks.inbox(session, me) if t.bpmn_id == bpmn_id)
+    return tasks.complete(session, me, task.id, data, now=now)
+
+
+def open_ids(session, zone_id):
+    return sorted(t.bpmn_id for t in store.zone_open_tasks(session, zone_id))
+
+
+@pytest.fixture
+def zone(session):
+    """A zone approved at START, now operating."""
+    z = zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-01-04", acceptance_scope="现场")
+    for bpmn_id, name in UNITS.items():
+        act(session, name, bpmn_id, START, decision="pass", comment="同意")
+    act(session, "hq.clearance", "consolidate", START, decision="pass", comment="通过")
+    act(session, "hq.leader", "hq_approval", START, decision="approve", comment="同意", approval_number="X-1")
+    assert z.status == ZoneStatus.OPERATING
+    return z
+
+
+def pass_at(app, when):
+    return timers.run_pass(app.extensions["workflow.db"], when)
+
+
+def report(session, quarter, when):
+    act(session, "henan.bureau", f"report_{quarter}", when, summary="运行正常", issues="", risk_level="low")
+
+
+def scores(value_or_list):
+    values = value_or_list if isinstance(value_or_list, list) else [value_or_list] * 4
+    return dict(zip(["score_reform", "score_facilitation", "score_safety", "score_innovation"], values, strict=True))
+
+
+def run_year(app, session, zone, year_start, rating_scores):
+    """Quarterly reports, the risk assessment and the evaluation of one supervision year."""
+    for i, quarter in enumerate(["q1", "q2", "q3", "q4"], start=1):
+        when = add_duration(year_start, f"P{3 * i}M") + timedelta(hours=1)
+        pass_at(app, when)
+        session.expire_all()
+        if quarter == "q4":
+            pass_at(app, when)
+        report(session, quarter, when)
+        if quarter == "q3":
+            risk_time = add_duration(year_start, "P10M") + timedelta(hours=1)
+            pass_at(app, risk_time)
+            session.expire_all()
+            act(session, "hq.clearance", "risk_assessment", risk_time, risk_level="low", findings="风险可控")
+    eval_time = add_duration(year_start, "P12M") + timedelta(hours=2)
+    pass_at(app, eval_time)
+    session.expire_all()
+    act(session, "hq.clearance", "evaluation", eval_time, comment="考核", **scores(rating_scores))
+    return eval_time
+
+
+def ratings(session, zone_id):
+    rows = session.scalars(select(ZoneRecord).where(ZoneRecord.zone_id == zone_id, ZoneRecord.kind == "evaluation")
+                           .order_by(ZoneRecord.id))
+    return [r.data["rating"] for r in rows]
+
+
+def test_nothing_is_due_before_the_first_quarter_ends(app, session, zone):
+    assert pass_at(app, add_duration(START, "P3M") - timedelta(minutes=1)).fired == 0
+    assert open_ids(session, zone.id) == []
+    result = pass_at(app, add_duration(START, "P3M") + timedelta(minutes=1))
+    assert result.fired == 1
+    assert open_ids(session, zone.id) == ["report_q1"]
+
+
+def test_a_pass_is_idempotent(app, session, zone):
+    when = add_duration(START, "P3M") + timedelta(days=1)
+    assert pass_at(app, when).fired == 1
+    assert pass_at(app, when).fired == 0
+    assert session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.bpmn_id == "report_q1")) == 1
+
+
+def test_an_excellent_year_leads_to_a_commendation_and_the_next_year_starts(app, session, zone):
+    eval_time = run_year(app, session, zone, START, 95)
+    assert ratings(session, zone.id) == ["优秀"]
+    assert open_ids(session, zone.id) == ["commendation"]
+    act(session, "hq.leader", "commendation", eval_time, commendation_number="国质检通〔2028〕1号", comment="表扬")
+    instances = session.scalars(select(ProcessInstance).where(ProcessInstance.zone_id == zone.id)
+                                .order_by(ProcessInstance.id)).all()
+    assert [i.period_no for i in instances] == [None, 1, 2]
+    assert instances[1].completed and instances[2].period_start == add_duration(START, "P1Y")
+    kinds = session.scalars(select(ZoneRecord.kind).where(ZoneRecord.zone_id == zone.id)).all()
+    assert kinds.count("report") == 4 and "risk" in kinds and "commendation" in kinds
+
+
+@pytest.mark.parametrize(("given", "rating"), [
+    (100, "优秀"), (90, "优秀"), ([95, 95, 95, 79], "良好"), (89, "良好"), (80, "良好"),
+    ([90, 90, 90, 59], "合格"), (79, "合格"), (60, "合格"), ([70, 70, 70, 39], "不合格"), (59, "不合格"), (0, "不合格"),
+])
+def test_the_rating_table_at_each_boundary(app, session, zone, given, rating):
+    run_year(app, session, zone, START, given)
+    assert ratings(session, zone.id) == [rating]
+
+
+def test_a_failing_year_orders_rectification_checked_by_the_bureau(app, session, zone):
+    eval_time = run_year(app, session, zone, START, 50)
+    assert open_ids(session, zone.id) == ["rectify_zone"]
+    act(session, "henan.gov", "rectify_zone", eval_time, rectification_report="已整改")
+    act(session, "henan.bureau", "rectification_check", eval_time, decision="redo", comment="不到位")
+    act(session, "henan.gov", "rectify_zone", eval_time, rectification_report="再次整改")
+    act(session, "henan.bureau", "rectification_check", eval_time, decision="accepted", comment="到位")
+    session.refresh(zone)
+    assert zone.status == ZoneStatus.OPERATING
+    kinds = session.scalars(select(ZoneRecord.kind).where(ZoneRecord.zone_id == zone.id)).all()
+    assert kinds.count("rectification") == 2 and kinds.count("rectification_check") == 2
+
+
+def test_two_failing_years_in_a_row_lead_to_revocation(app, session, zone):
+    eval_time = run_year(app, session, zone, START, 30)
+    act(session, "henan.gov", "rectify_zone", eval_time, rectification_report="整改")
+    act(session, "henan.bureau", "rectification_check", eval_time, decision="accepted", comment="到位")
+    eval_time = run_year(app, session, zone, add_duration(START, "P1Y"), 30)
+    assert ratings(session, zone.id) == ["不合格", "不合格"]
+    assert open_ids(session, zone.id) == ["revocation_decision"]
+    act(session, "hq.leader", "revocation_decision", eval_time, decision="revoke", comment="撤销")
+    session.refresh(zone)
+    assert zone.status == ZoneStatus.REVOKED
+    running = session.scalars(select(ProcessInstance).where(ProcessInstance.zone_id == zone.id,
+                                                            ProcessInstance.completed.is_(False))).all()
+    assert [i.process_version.process_id for i in running] == [], "no further supervision year"
+
+
+def test_a_recommendation_overdue_reminds_and_escalates_to_the_bureau_head(app, session):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    late = START + timedelta(days=31)
+    result = pass_at(app, late)
+    assert result.fired == 1 and result.reminded == 1
+    assert [t.bpmn_id for t in tasks.inbox(session, user(session, "henan.head"))] == ["recommendation_escalation"]
+    assert [t.bpmn_id for t in tasks.inbox(session, user(session, "jiangxi.head"))] == []
+    assert session.scalar(select(func.count()).select_from(Event).where(Event.kind == "task_overdue")) == 1
+    again = pass_at(app, late + timedelta(days=1))
+    assert (again.fired, again.reminded) == (0, 0)
+    act(session, "henan.bureau", "bureau_recommendation", late, decision="recommend", comment="同意")
+    assert [t.bpmn_id for t in tasks.inbox(session, user(session, "hq.clearance"))] == ["organise_acceptance"]
+
+
+def test_a_crash_mid_pass_loses_nothing_and_fires_nothing_twice(app, session, monkeypatch):
+    for i, gov in enumerate(["henan.gov", "jiangxi.gov"]):
+        zones.file_application(session, user(session, gov), application(
+            zone_name=f"第{i}国检试验区", province="henan" if gov == "henan.gov" else "jiangxi"), now=START)
+    late = START + timedelta(days=31)
+    real_fire, calls = timers.fire, []
+
+    def crashing(session_, instance_id, now):
+        calls.append(instance_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("worker killed")
+        return real_fire(session_, instance_id, now)
+
+    monkeypatch.setattr(timers, "fire", crashing)
+    with pytest.raises(KeyboardInterrupt):
+        pass_at(app, late)
+    monkeypatch.setattr(timers, "fire", real_fire)
+    assert pass_at(app, late).fired == 1, "only the instance the crash interrupted is left"
+    escalations = session.scalar(select(func.count()).select_from(HumanTask)
+                                 .where(HumanTask.bpmn_id == "recommendation_escalation"))
+    assert escalations == 2
+
+
+def test_times_are_stored_in_utc_and_shown_in_shanghai(app, session, zone, login_as):
+    pass_at(app, add_duration(START, "P3M") + timedelta(hours=1))
+    session.expire_all()
+    [task] = store.zone_open_tasks(session, zone.id)
+    assert task.created_at.tzinfo == UTC and task.created_at.hour == 2 and task.created_at.minute == 30
+    page = login_as("henan.bureau").get("/inbox").get_data(as_text=True)
+    assert "2027-04-04 10:30" in page, "02:30 UTC is 10:30 in Shanghai"
+    assert task.status == TaskStatus.OPEN

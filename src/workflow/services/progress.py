@@ -46,6 +46,35 @@ def start(session: Session, zone: Zone, process_id: str, now: datetime, previous
     return instance
 
 
+def open_first(session: Session, process_id: str, data: Mapping[str, Any], now: datetime):
+    """Start a process in memory up to its first task (a form someone fills to begin it)."""
+    version, model = deploy.current(session, process_id)
+    run = model.start(data, now)
+    ready = run.ready_tasks()
+    if len(ready) != 1:
+        raise EngineFailure(Msg("流程 %(p)s 的开始之后必须恰好是一个用户任务", p=process_id))
+    return version, run, ready[0]
+
+
+def finish_first(session: Session, user: User, zone: Zone, version, run: Run, task, data: Mapping[str, Any],
+                 now: datetime, subject: Any = None) -> ProcessInstance:
+    """Persist a process begun with :func:`open_first` and complete its first task with ``data``.
+
+    ``subject`` (a measure, an experience) is linked to the instance before the run moves on, so
+    end events that set its status find it.
+    """
+    instance = ProcessInstance(zone=zone, process_version=version, state={}, created_at=now)
+    session.add(instance)
+    session.flush()
+    if subject is not None:
+        subject.instance_id = instance.id
+        session.flush()
+    done = run.complete(task.engine_id, data, now)
+    session.add(instances.task_event(user, zone, instance, task.element, data, now))
+    settle(session, instance, run, zone, now, done, user)
+    return instance
+
+
 def seed(session: Session, zone: Zone, period_no: int | None, period_start: datetime | None) -> dict[str, Any]:
     """The data a zone's new process starts with (documented in the README for process owners)."""
     data: Mapping[str, Any] = zone.application or {}

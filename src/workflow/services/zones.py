@@ -14,7 +14,7 @@ from workflow.engine import Model
 from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied, Text
 from workflow.models import Event, HumanTask, ProcessInstance, ProcessVersion, User, Zone, ZoneStatus, utcnow
 from workflow.modelxml import Element
-from workflow.services import commit, deploy, instances, progress
+from workflow.services import commit, deploy, progress
 
 PROCESS_ID = "zone_lifecycle"
 NAME_FIELD = "zone_name"
@@ -75,21 +75,15 @@ def file_application(session: Session, user: User, raw: Mapping[str, Any], *, st
                      now: datetime | None = None) -> Zone:
     """Create the zone and its process instance and complete the application task, in one commit."""
     now = now or utcnow()
-    version, element = application_form(session, user)
-    model = deploy.model_for(version)
-    run = model.start(now=now)
-    task = run.ready_tasks()[0]
+    _, element = application_form(session, user)
+    version, run, task = progress.open_first(session, PROCESS_ID, {}, now)
     data = forms.clean(element.form, raw, strict=strict)
     check_application(session, user, element, data, None)
     zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,
                 name=data[NAME_FIELD], province=data.get(PROVINCE_FIELD) or user.organisation.province or "")
     apply_application(zone, data)
-    instance = ProcessInstance(zone=zone, process_version=version, state={}, created_at=now)
-    session.add_all([zone, instance])
-    session.flush()
-    done = run.complete(task.engine_id, data, now)
-    store.add_event(session, instances.task_event(user, zone, instance, element, data, now))
-    progress.settle(session, instance, run, zone, now, done, user)
+    session.add(zone)
+    progress.finish_first(session, user, zone, version, run, task, data, now)
     commit(session)
     return zone
 

@@ -1,0 +1,56 @@
+"""Innovation measures (创新措施) of operating zones: filed by the zone's bureau or government."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow import access, forms, store
+from workflow.errors import Conflict, Msg, NotFound, PermissionDenied
+from workflow.models import Measure, MeasureKind, User, Zone, ZoneStatus, utcnow
+from workflow.modelxml import Element
+from workflow.services import commit, progress
+
+PROCESS_ID = "innovation_measure"
+
+
+def _zone_for(session: Session, user: User, zone_id: int) -> Zone:
+    zone = store.visible_zone(session, user, zone_id)
+    if zone is None:
+        raise NotFound(Msg("没有这个试验区"))
+    if zone.status != ZoneStatus.OPERATING:
+        raise Conflict(Msg("只有运行中的试验区才能填报创新措施（当前：%(s)s）", s=zone.status.value))
+    return zone
+
+
+def form(session: Session, user: User, zone_id: int, now: datetime | None = None) -> tuple[Zone, Element]:
+    """The zone and the measure form, if the user may file one for it."""
+    zone = _zone_for(session, user, zone_id)
+    _, _, task = progress.open_first(session, PROCESS_ID, progress.seed(session, zone, None, None), now or utcnow())
+    if not access.may_start(user, task.element.groups, task.element.candidate_users):
+        raise PermissionDenied(Msg("只有该试验区的直属局或地方政府可以填报创新措施"))
+    return zone, task.element
+
+
+def file(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], *, strict: bool = False,
+         now: datetime | None = None) -> Measure:
+    """Record a measure; one that departs from the rules goes to the HQ unit concerned for approval."""
+    now = now or utcnow()
+    zone, element = form(session, user, zone_id, now)
+    version, run, task = progress.open_first(session, PROCESS_ID, progress.seed(session, zone, None, None), now)
+    data = forms.clean(element.form, raw, strict=strict)
+    measure = Measure(zone=zone, title=data["title"], kind=MeasureKind(data["kind"]),
+                      departs=bool(data.get("departs_from_rules")), unit_concerned=data.get("unit_concerned"),
+                      data=dict(data), filed_at=now, filed_by_id=user.id)
+    session.add(measure)
+    progress.finish_first(session, user, zone, version, run, task, data, now, subject=measure)
+    commit(session)
+    return measure
+
+
+def of_zone(session: Session, zone_id: int) -> Sequence[Measure]:
+    return session.scalars(select(Measure).where(Measure.zone_id == zone_id).order_by(Measure.filed_at)).all()

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import application
 from tests.test_supervision import START, UNITS, act, user
+from workflow import store
 from workflow.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from workflow.models import Adoption, Experience, ItemStatus, Measure
 from workflow.services import experiences, measures, tasks, zones
@@ -78,7 +79,7 @@ def test_replication_review_publication_and_adoption_both_ways(session):
     assert experience.status == ItemStatus.PUBLISHED and experiences.catalogue(session) == [experience]
     adoption = experiences.adopt(session, user(session, "jiangxi.bureau"), experience.id, jiangxi.id, "借鉴")
     assert adoption.zone_id == jiangxi.id and experience.adoptions == [adoption]
-    assert experiences.adopted_by(session, jiangxi.id) == [adoption]
+    assert store.adoptions(session, jiangxi.id) == [adoption]
     with pytest.raises(Conflict):
         experiences.adopt(session, user(session, "jiangxi.gov"), experience.id, jiangxi.id)
     with pytest.raises(InvalidForm):

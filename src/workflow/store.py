@@ -10,15 +10,19 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflow import access
 from workflow.models import (
+    Adoption,
     CandidateKind,
     Event,
+    Experience,
     HumanTask,
+    Measure,
     ProcessInstance,
     ProcessVersion,
     TaskCandidate,
     TaskStatus,
     User,
     Zone,
+    ZoneRecord,
 )
 
 
@@ -166,3 +170,21 @@ def overdue_tasks(session: Session, now: datetime, limit: int) -> Sequence[Human
 
 def touch(zone: Zone, now: datetime) -> None:
     zone.updated_at = now
+
+
+def records(session: Session, zone_id: int) -> Sequence[ZoneRecord]:
+    return session.scalars(select(ZoneRecord).where(ZoneRecord.zone_id == zone_id)
+                           .order_by(ZoneRecord.at, ZoneRecord.id)).all()
+
+
+def measures(session: Session, zone_id: int) -> Sequence[Measure]:
+    return session.scalars(select(Measure).where(Measure.zone_id == zone_id).order_by(Measure.filed_at)).all()
+
+
+def experiences(session: Session, zone_id: int) -> Sequence[Experience]:
+    return session.scalars(select(Experience).where(Experience.zone_id == zone_id)
+                           .order_by(Experience.proposed_at)).all()
+
+
+def adoptions(session: Session, zone_id: int) -> Sequence[Adoption]:
+    return session.scalars(select(Adoption).where(Adoption.zone_id == zone_id).order_by(Adoption.adopted_at)).all()

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from workflow import charts
 from workflow.errors import Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts, WorkflowError
 from workflow.models import User, utcnow
 from workflow.roles import Role
@@ -82,11 +83,17 @@ def _select_locale() -> str:
 
 STATUS_LABELS = {
     "applying": N_("申请中"), "recommending": N_("推荐中"), "accepting": N_("验收中"),
-    "approving": N_("待批准"), "operating": N_("运行中"), "rejected": N_("未获通过"),
+    "approving": N_("待批准"), "operating": N_("运行中"), "rejected": N_("未获通过"), "revoked": N_("已撤销"),
 }
+ITEM_LABELS = {"pending": N_("审批中"), "in_effect": N_("已实施"), "published": N_("已纳入推广目录"),
+               "rejected": N_("未通过")}
+KIND_OF_MEASURE = {"institutional": N_("制度创新"), "model": N_("模式创新"), "measure": N_("措施创新")}
+RATING_LABELS = {"优秀": N_("优秀"), "良好": N_("良好"), "合格": N_("合格"), "不合格": N_("不合格")}
 DECISION_LABELS = {
     "recommend": N_("推荐"), "revise": N_("退回修改"), "reject": N_("不予通过"), "pass": N_("通过"),
     "conditional": N_("有条件通过"), "fail": N_("不通过"), "rectify": N_("整改"), "approve": N_("批准"),
+    "revoke": N_("撤销"), "keep": N_("保留"), "accepted": N_("整改到位"), "redo": N_("重新整改"),
+    "accept": N_("纳入推广目录"),
 }
 ROLE_LABELS = {
     "local_gov": N_("地方政府"), "bureau": N_("直属检验检疫局"), "bureau_head": N_("直属局领导"),
@@ -107,6 +114,21 @@ HTTP_MESSAGES = {
 def status_label(status: object) -> str:
     key = getattr(status, "value", status)
     return gettext(STATUS_LABELS.get(str(key), str(key)))
+
+
+def item_status(status: object) -> str:
+    key = str(getattr(status, "value", status))
+    return gettext(ITEM_LABELS.get(key, key))
+
+
+def measure_kind(kind: object) -> str:
+    key = str(getattr(kind, "value", kind))
+    return gettext(KIND_OF_MEASURE.get(key, key))
+
+
+def rating_chart(points):
+    names = {k: gettext(v) for k, v in RATING_LABELS.items()}
+    return charts.ratings(points, gettext("历年考核等级（圆点）与平均分（折线）"), names)
 
 
 def role_label(role: object) -> str:
@@ -191,4 +213,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
+                                 item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,
                                  nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

@@ -63,15 +63,6 @@ def catalogue(session: Session) -> Sequence[Experience]:
                            .order_by(Experience.published_at.desc())).all()
 
 
-def of_zone(session: Session, zone_id: int) -> Sequence[Experience]:
-    return session.scalars(select(Experience).where(Experience.zone_id == zone_id)
-                           .order_by(Experience.proposed_at)).all()
-
-
-def adopted_by(session: Session, zone_id: int) -> Sequence[Adoption]:
-    return session.scalars(select(Adoption).where(Adoption.zone_id == zone_id).order_by(Adoption.adopted_at)).all()
-
-
 def adoptable_zones(session: Session, user: User) -> list[Zone]:
     """Operating zones the user acts for (its bureau's province, or its own as a government)."""
     if not user.has(Role.BUREAU, Role.LOCAL_GOV):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import access, forms, store
@@ -50,7 +49,3 @@ def file(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], *, 
     progress.finish_first(session, user, zone, version, run, task, data, now, subject=measure)
     commit(session)
     return measure
-
-
-def of_zone(session: Session, zone_id: int) -> Sequence[Measure]:
-    return session.scalars(select(Measure).where(Measure.zone_id == zone_id).order_by(Measure.filed_at)).all()

@@ -10,9 +10,23 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow import access, forms, store
+from workflow.charts import Point
 from workflow.engine import Model
 from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied, Text
-from workflow.models import Event, HumanTask, ProcessInstance, ProcessVersion, User, Zone, ZoneStatus, utcnow
+from workflow.models import (
+    Adoption,
+    Event,
+    Experience,
+    HumanTask,
+    Measure,
+    ProcessInstance,
+    ProcessVersion,
+    User,
+    Zone,
+    ZoneRecord,
+    ZoneStatus,
+    utcnow,
+)
 from workflow.modelxml import Element
 from workflow.services import commit, deploy, progress
 
@@ -128,6 +142,13 @@ class Trace:
     end_event: str | None
     position: str
     instance: ProcessInstance
+    records: Sequence[ZoneRecord] = ()
+    measures: Sequence[Measure] = ()
+    experiences: Sequence[Experience] = ()
+    adopted: Sequence[Adoption] = ()
+
+    def of_kind(self, *kinds: str) -> list[ZoneRecord]:
+        return [r for r in self.records if r.kind in kinds]
 
     @property
     def current(self) -> list[str]:
@@ -156,4 +177,15 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
     lifecycle = deploy.model_for(zone.instances[0].process_version)
     return Trace(zone, instance.process_version, model, store.zone_open_tasks(session, zone.id),
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
-                 instance.position, instance)
+                 instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
+                 store.experiences(session, zone.id), store.adoptions(session, zone.id))
+
+
+def rating_points(trace: Trace) -> list[Point]:
+    """The zone's yearly ratings for the chart: period, rating, mean of the criterion scores."""
+    points = []
+    for record in trace.of_kind("evaluation"):
+        scores = [v for k, v in record.data.items() if k.startswith("score_") and isinstance(v, int | float)]
+        points.append(Point(str(record.period_no or len(points) + 1), str(record.data.get("rating", "")),
+                            sum(scores) / len(scores) if scores else 0.0))
+    return points

@@ -57,11 +57,14 @@ def create():
 @bp.get("/zones/<int:zone_id>")
 @login_required
 def show(zone_id: int):
-    return render_template("zone.html", trace=zones.trace(db_session(), current_user(), zone_id))
+    instance = request.args.get("instance", "")
+    trace = zones.trace(db_session(), current_user(), zone_id, int(instance) if instance.isdigit() else None)
+    return render_template("zone.html", trace=trace, chart=zones.rating_points(trace))
 
 
 @bp.get("/zones/<int:zone_id>/diagram.bpmn")
 @login_required
 def diagram(zone_id: int):
-    trace = zones.trace(db_session(), current_user(), zone_id)
+    instance = request.args.get("instance", "")
+    trace = zones.trace(db_session(), current_user(), zone_id, int(instance) if instance.isdigit() else None)
     return Response(trace.version.source, mimetype="application/xml")

@@ -24,8 +24,8 @@ def test_zone_page_shows_ratings_records_and_measures(app, session, login_as):
 def test_measure_form_errors_are_shown_in_place_and_nothing_is_saved(app, session, login_as):
     zone = operating_zone(session)
     gov = login_as("henan.gov")
-    response = gov.post(f"/zones/{zone.id}/measures/new", data={"title": "", "kind": "other", "departs_from_rules": "on",
-                                                                "csrf_token": gov.csrf})
+    response = gov.post(f"/zones/{zone.id}/measures/new",
+                        data={"title": "", "kind": "other", "departs_from_rules": "on", "csrf_token": gov.csrf})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     for field in ["title", "kind", "description", "rules_departed", "unit_concerned"]:

@@ -1,4 +1,5 @@
 # The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -12,6 +13,8 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 run: install translations vendor
 	$(BIN)/workflow init --demo
+	@# The timer worker runs beside the web server and stops with it.
+	$(BIN)/workflow worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(BIN)/workflow serve --host $(HOST) --workers $(WORKERS)
 
 test: install-test translations vendor

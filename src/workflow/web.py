@@ -93,7 +93,7 @@ DECISION_LABELS = {
     "recommend": N_("推荐"), "revise": N_("退回修改"), "reject": N_("不予通过"), "pass": N_("通过"),
     "conditional": N_("有条件通过"), "fail": N_("不通过"), "rectify": N_("整改"), "approve": N_("批准"),
     "revoke": N_("撤销"), "keep": N_("保留"), "accepted": N_("整改到位"), "redo": N_("重新整改"),
-    "accept": N_("纳入推广目录"),
+    "accept": N_("纳入推广目录"), "low": N_("低"), "medium": N_("中"), "high": N_("高"),
 }
 ROLE_LABELS = {
     "local_gov": N_("地方政府"), "bureau": N_("直属检验检疫局"), "bureau_head": N_("直属局领导"),

@@ -162,9 +162,10 @@ class Trace:
 
 
 def current_instance(zone: Zone) -> ProcessInstance:
-    """The zone's newest running process instance (e.g. this year's supervision), else its last one."""
-    running = [i for i in zone.instances if not i.completed]
-    return (running or zone.instances)[-1]
+    """Where the zone's main line is: its lifecycle or the running supervision year, else its last step."""
+    main = [i for i in zone.instances if i is zone.instances[0] or i.period_no is not None]
+    running = [i for i in main if not i.completed]
+    return (running or main)[-1]
 
 
 def trace(session: Session, user: User, zone_id: int, instance_id: int | None = None) -> Trace:

@@ -149,3 +149,39 @@ def test_several_workers_share_sessions_and_refuse_a_double_submit(pg_url):
         for t in threads:
             t.join(30)
         assert sorted(codes) == [302, 409]
+
+
+def test_two_workers_fire_each_timer_once(pg):
+    """Workers on several machines: each due instance is fired by exactly one of them."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from workflow.models import HumanTask
+    from workflow.services import timers
+
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    with pg.session() as s:
+        for i in range(6):
+            gov, province = ("henan.gov", "henan") if i % 2 == 0 else ("jiangxi.gov", "jiangxi")
+            zones.file_application(s, store.user_by_name(s, gov),
+                                   application(zone_name=f"测试{i}国检试验区", province=province), now=start)
+    late = start + timedelta(days=40)
+    results = []
+    barrier = threading.Barrier(2)
+
+    def work():
+        barrier.wait()
+        results.append(timers.run_pass(pg, late))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(r.fired for r in results) == 6 and not any(r.failed for r in results)
+    with pg.session() as s:
+        escalations = s.scalar(select(func.count()).select_from(HumanTask)
+                               .where(HumanTask.bpmn_id == "recommendation_escalation"))
+    assert escalations == 6
+    assert timers.run_pass(pg, late).fired == 0

@@ -111,38 +111,25 @@ HTTP_MESSAGES = {
 }
 
 
-def status_label(status: object) -> str:
-    key = getattr(status, "value", status)
-    return gettext(STATUS_LABELS.get(str(key), str(key)))
+def _labeller(table: dict[str, str]):
+    """A template function showing an enum value (or its string) by its translated label."""
+    def label(value: object) -> str:
+        key = str(getattr(value, "value", value) if value is not None else "")
+        return gettext(table[key]) if key in table else key
+    return label
 
 
-def item_status(status: object) -> str:
-    key = str(getattr(status, "value", status))
-    return gettext(ITEM_LABELS.get(key, key))
-
-
-def measure_kind(kind: object) -> str:
-    key = str(getattr(kind, "value", kind))
-    return gettext(KIND_OF_MEASURE.get(key, key))
+status_label = _labeller(STATUS_LABELS)
+item_status = _labeller(ITEM_LABELS)
+measure_kind = _labeller(KIND_OF_MEASURE)
+role_label = _labeller(ROLE_LABELS)
+kind_label = _labeller(KIND_LABELS)
+decision_label = _labeller(DECISION_LABELS)
 
 
 def rating_chart(points):
     names = {k: gettext(v) for k, v in RATING_LABELS.items()}
     return charts.ratings(points, gettext("历年考核等级（圆点）与平均分（折线）"), names)
-
-
-def role_label(role: object) -> str:
-    key = str(getattr(role, "value", role))
-    return gettext(ROLE_LABELS.get(key, key))
-
-
-def kind_label(kind: object) -> str:
-    key = str(getattr(kind, "value", kind))
-    return gettext(KIND_LABELS.get(key, key))
-
-
-def decision_label(decision: str | None) -> str:
-    return gettext(DECISION_LABELS[decision]) if decision in DECISION_LABELS else (decision or "")
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import access, forms, store
+from workflow import forms, store
 from workflow.errors import Conflict, InvalidForm, Msg, NotFound, PermissionDenied
 from workflow.models import Adoption, Experience, ItemStatus, Measure, User, Zone, ZoneStatus, utcnow
 from workflow.modelxml import Element
@@ -26,11 +26,13 @@ def _zone(session: Session, user: User, zone_id: int) -> Zone:
     return zone
 
 
+REFUSAL = Msg("只有该试验区所在省的直属局可以提出复制推广建议")
+
+
 def form(session: Session, user: User, zone_id: int, now: datetime | None = None) -> tuple[Zone, Element]:
+    """The zone and the proposal form, if the user may propose for it."""
     zone = _zone(session, user, zone_id)
-    _, _, task = progress.open_first(session, PROCESS_ID, progress.seed(session, zone, None, None), now or utcnow())
-    if not access.may_start(user, task.element.groups, task.element.candidate_users):
-        raise PermissionDenied(Msg("只有该试验区所在省的直属局可以提出复制推广建议"))
+    _, _, task = progress.begin_for(session, user, zone, PROCESS_ID, REFUSAL, now or utcnow())
     return zone, task.element
 
 
@@ -38,7 +40,7 @@ def propose(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], 
             *, strict: bool = False, now: datetime | None = None) -> Experience:
     """Propose a measure of this zone, or a typical case, for the catalogue."""
     now = now or utcnow()
-    zone, element = form(session, user, zone_id, now)
+    zone = _zone(session, user, zone_id)
     measure = None
     if measure_id is not None:
         measure = session.get(Measure, measure_id) if 0 < measure_id <= store.MAX_ID else None
@@ -46,9 +48,9 @@ def propose(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], 
             raise InvalidForm(Msg("表单有误，请按提示修改"), {"measure": Msg("只能推广本试验区的创新措施")})
         if measure.status != ItemStatus.IN_EFFECT:
             raise InvalidForm(Msg("表单有误，请按提示修改"), {"measure": Msg("只有已实施的创新措施可以推广")})
-    seed = {**progress.seed(session, zone, None, None), "measure_id": measure.id if measure else None}
-    version, run, task = progress.open_first(session, PROCESS_ID, seed, now)
-    data = forms.clean(element.form, raw, strict=strict)
+    version, run, task = progress.begin_for(session, user, zone, PROCESS_ID, REFUSAL, now,
+                                            measure_id=measure.id if measure else None)
+    data = forms.clean(task.element.form, raw, strict=strict)
     experience = Experience(zone=zone, measure=measure, title=data["title"], data=dict(data), proposed_at=now,
                             proposed_by_id=user.id)
     session.add(experience)

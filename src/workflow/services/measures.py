@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow import access, forms, store
-from workflow.errors import Conflict, Msg, NotFound, PermissionDenied
+from workflow import forms, store
+from workflow.errors import Conflict, Msg, NotFound
 from workflow.models import Measure, MeasureKind, User, Zone, ZoneStatus, utcnow
 from workflow.modelxml import Element
 from workflow.services import commit, progress
@@ -26,12 +26,15 @@ def _zone_for(session: Session, user: User, zone_id: int) -> Zone:
     return zone
 
 
+def _begin(session: Session, user: User, zone_id: int, now: datetime):
+    zone = _zone_for(session, user, zone_id)
+    refusal = Msg("只有该试验区的直属局或地方政府可以填报创新措施")
+    return (zone, *progress.begin_for(session, user, zone, PROCESS_ID, refusal, now))
+
+
 def form(session: Session, user: User, zone_id: int, now: datetime | None = None) -> tuple[Zone, Element]:
     """The zone and the measure form, if the user may file one for it."""
-    zone = _zone_for(session, user, zone_id)
-    _, _, task = progress.open_first(session, PROCESS_ID, progress.seed(session, zone, None, None), now or utcnow())
-    if not access.may_start(user, task.element.groups, task.element.candidate_users):
-        raise PermissionDenied(Msg("只有该试验区的直属局或地方政府可以填报创新措施"))
+    zone, _, _, task = _begin(session, user, zone_id, now or utcnow())
     return zone, task.element
 
 
@@ -39,9 +42,8 @@ def file(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], *, 
          now: datetime | None = None) -> Measure:
     """Record a measure; one that departs from the rules goes to the HQ unit concerned for approval."""
     now = now or utcnow()
-    zone, element = form(session, user, zone_id, now)
-    version, run, task = progress.open_first(session, PROCESS_ID, progress.seed(session, zone, None, None), now)
-    data = forms.clean(element.form, raw, strict=strict)
+    zone, version, run, task = _begin(session, user, zone_id, now)
+    data = forms.clean(task.element.form, raw, strict=strict)
     measure = Measure(zone=zone, title=data["title"], kind=MeasureKind(data["kind"]),
                       departs=bool(data.get("departs_from_rules")), unit_concerned=data.get("unit_concerned"),
                       data=dict(data), filed_at=now, filed_by_id=user.id)

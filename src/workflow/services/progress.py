@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow import access
 from workflow.engine import Done, Run
-from workflow.errors import EngineFailure, Msg
+from workflow.errors import EngineFailure, Msg, PermissionDenied
 from workflow.models import ProcessInstance, User, Zone, ZoneRecord
 from workflow.services import deploy, instances
 from workflow.timeparse import add_duration
@@ -54,6 +55,15 @@ def open_first(session: Session, process_id: str, data: Mapping[str, Any], now: 
     if len(ready) != 1:
         raise EngineFailure(Msg("流程 %(p)s 的开始之后必须恰好是一个用户任务", p=process_id))
     return version, run, ready[0]
+
+
+def begin_for(session: Session, user: User, zone: Zone, process_id: str, refusal: Msg, now: datetime,
+              **extra: Any):
+    """Open a zone's new process up to its first task, if ``user`` is a candidate for that task."""
+    version, run, task = open_first(session, process_id, {**seed(session, zone, None, None), **extra}, now)
+    if not access.may_start(user, task.element.groups, task.element.candidate_users):
+        raise PermissionDenied(refusal)
+    return version, run, task
 
 
 def finish_first(session: Session, user: User, zone: Zone, version, run: Run, task, data: Mapping[str, Any],

@@ -195,3 +195,19 @@ def test_times_are_stored_in_utc_and_shown_in_shanghai(app, session, zone, login
     page = login_as("henan.bureau").get("/inbox").get_data(as_text=True)
     assert "2027-04-04 10:30" in page, "02:30 UTC is 10:30 in Shanghai"
     assert task.status == TaskStatus.OPEN
+
+
+def test_scores_out_of_range_are_refused_and_nothing_is_saved(app, session, zone):
+    from workflow.errors import InvalidForm
+
+    eval_time = add_duration(START, "P12M") + timedelta(hours=2)
+    pass_at(app, eval_time)
+    session.expire_all()
+    before = session.scalar(select(func.count()).select_from(ZoneRecord))
+    with pytest.raises(InvalidForm) as err:
+        act(session, "hq.clearance", "evaluation", eval_time, comment="x", score_reform=101, score_facilitation=-1,
+            score_safety="九十", score_innovation=80)
+    session.rollback()
+    assert set(err.value.fields) == {"score_reform", "score_facilitation", "score_safety"}
+    assert session.scalar(select(func.count()).select_from(ZoneRecord)) == before
+    assert "evaluation" in open_ids(session, zone.id)

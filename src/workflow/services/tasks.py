@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from workflow import forms, store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, TaskAlreadyDone
-from workflow.models import Event, HumanTask, TaskStatus, User, utcnow
+from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
 from workflow.services import commit, deploy, instances, progress, zones
 
@@ -34,6 +34,7 @@ class TaskPage:
     application: Element | None
     history: Sequence[Event]
     remit: list[Option] = field(default_factory=list)
+    measures: Sequence[Measure] = ()
 
 
 def _take(session: Session, user: User, task_id: int) -> HumanTask:
@@ -85,7 +86,7 @@ def page(session: Session, user: User, task_id: int) -> TaskPage:
     element = model.element(task.bpmn_id)
     application = zones.application_element(model)
     return TaskPage(task, element, application, store.history(session, task.zone_id),
-                    _remit(element, application, task.zone.application))
+                    _remit(element, application, task.zone.application), store.measures(session, task.zone_id))
 
 
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:

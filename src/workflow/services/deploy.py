@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from workflow import engine, modelxml, store
-from workflow.errors import InvalidModel, Msg, NotFound
+from workflow.errors import InvalidModel, Msg, NotFound, PermissionDenied
 from workflow.models import Event, ProcessVersion, User
+from workflow.roles import Role
 from workflow.services import commit
 
 _MODELS = engine.ModelCache()
@@ -70,6 +71,34 @@ def deploy(session: Session, filename: str, content: bytes, tables: Mapping[str,
     version, created = _stage(session, filename, content, tables or {}, user)
     commit(session)
     return version, created
+
+
+def upload(session: Session, user: User, files: Mapping[str, bytes]) -> list[tuple[ProcessVersion, bool]]:
+    """A process owner's upload: .bpmn files, with the .dmn tables they use; all deploy or none does."""
+    if not user.has(Role.PROCESS_OWNER, Role.ADMIN):
+        raise PermissionDenied(Msg("只有流程管理员可以部署流程"))
+    problems = []
+    for name, content in files.items():
+        if not name.endswith((".bpmn", ".dmn")):
+            problems.append(engine.Problem(name, "", "only .bpmn and .dmn files can be deployed"))
+        elif len(content) > MAX_MODEL_BYTES:
+            problems.append(engine.Problem(name, "", f"larger than {MAX_MODEL_BYTES} bytes"))
+    models = {n: c for n, c in files.items() if n.endswith(".bpmn")}
+    if not models and not problems:
+        problems.append(engine.Problem("", "", "no .bpmn file was uploaded"))
+    if problems:
+        raise InvalidModel(problems)
+    tables = {n: c for n, c in files.items() if n.endswith(".dmn")}
+    results = [_stage(session, name, content, tables, user) for name, content in sorted(models.items())]
+    commit(session)
+    return results
+
+
+def version(session: Session, version_id: int) -> ProcessVersion:
+    found = session.get(ProcessVersion, version_id) if 0 < version_id <= store.MAX_ID else None
+    if found is None:
+        raise NotFound(Msg("没有这个流程版本"))
+    return found
 
 
 def stage_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:

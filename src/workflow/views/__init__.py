@@ -29,9 +29,10 @@ def form_values(fields: tuple[Field, ...], form: MultiDict) -> dict[str, Any]:
 
 
 def register(app: Flask) -> None:
-    from workflow.views import admin, api, auth, operation, tasks, zones
+    from workflow.views import admin, api, auth, operation, processes, tasks, zones
 
     app.register_blueprint(admin.bp)
+    app.register_blueprint(processes.bp)
     app.register_blueprint(operation.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)

@@ -53,3 +53,21 @@ def ratings(points: Sequence[Point], title: str, level_names: dict[str, str] | N
     parts.append("</svg>")
     # Every interpolated text went through html.escape above; numbers are formatted floats.
     return Markup("".join(parts))  # noqa: S704
+
+
+def bars(items: Sequence[tuple[str, int, int]], title: str) -> Markup:
+    """Horizontal bars: (label, value, level 1-4 for the colour)."""
+    width, row, left = 360, 26, 70
+    top = max((v for _, v, _ in items), default=0) or 1
+    parts = [f'<svg class="chart bars" viewBox="0 0 {width} {row * len(items) + 8}" role="img" '
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    for i, (label, value, level) in enumerate(items):
+        y = 4 + i * row
+        length = (width - left - 40) * value / top
+        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="axis">{escape(label)}</text>'
+                     f'<rect x="{left}" y="{y + 4}" width="{max(length, 2):.1f}" height="14" rx="2" '
+                     f'fill="{COLOURS.get(level, "#0b5cad")}"/>'
+                     f'<text x="{left + length + 6:.1f}" y="{y + 15}" class="axis">{value}</text>')
+    parts.append("</svg>")
+    # Labels went through html.escape; the rest are numbers.
+    return Markup("".join(parts))  # noqa: S704

@@ -127,6 +127,11 @@ kind_label = _labeller(KIND_LABELS)
 decision_label = _labeller(DECISION_LABELS)
 
 
+def rating_bars(counts) -> object:
+    items = [(gettext(RATING_LABELS[name]), counts.get(name, 0), level) for name, level in charts.LEVELS.items()]
+    return charts.bars(list(reversed(items)), gettext("最近一次考核等级"))
+
+
 def rating_chart(points):
     names = {k: gettext(v) for k, v in RATING_LABELS.items()}
     return charts.ratings(points, gettext("历年考核等级（圆点）与平均分（折线）"), names)
@@ -201,4 +206,5 @@ def init_app(app: Flask) -> None:
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
                                  item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,
+                                 rating_bars=rating_bars,
                                  nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

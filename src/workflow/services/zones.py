@@ -190,3 +190,10 @@ def rating_points(trace: Trace) -> list[Point]:
         points.append(Point(str(record.period_no or len(points) + 1), str(record.data.get("rating", "")),
                             sum(scores) / len(scores) if scores else 0.0))
     return points
+
+
+def province_labels(session: Session) -> dict[str, tuple[str, str]]:
+    """Province code -> (zh, en) labels, from the deployed application form."""
+    element = current_application(session)
+    field = next((f for f in element.form if f.id == PROVINCE_FIELD), None) if element else None
+    return {o.id: (o.label, o.label_en) for o in field.options} if field else {}

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
+from workflow.services import overview as overview_service
 from workflow.services import zones
 from workflow.views import form_values, login_required
 from workflow.web import N_, current_user, db_session, local_time, tr
@@ -17,6 +18,13 @@ bp = Blueprint("zones", __name__)
 @login_required
 def index():
     return render_template("zones.html", listing=zones.listing(db_session(), current_user()))
+
+
+@bp.get("/overview")
+@login_required
+def overview():
+    return render_template("overview.html", view=overview_service.build(db_session(), current_user()),
+                           province=zones.province_labels(db_session()))
 
 
 @bp.get("/zones.csv")

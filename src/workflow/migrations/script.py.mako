@@ -8,7 +8,6 @@ Create Date: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 
-import workflow.models
 ${imports if imports else ""}
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

@@ -2,13 +2,12 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:25:27.056514
+Create Date: 2026-11-27 13:50:40.473941
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-import workflow.models
 
 revision = '0001'
 down_revision = None
@@ -34,7 +33,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
@@ -47,9 +46,9 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('applying', 'recommending', 'accepting', 'approving', 'operating', 'rejected', 'revoked', name='zone_status', native_enum=False, length=32), nullable=False),
     sa.Column('application', sa.JSON(), nullable=False),
     sa.Column('approval_number', sa.String(length=100), nullable=True),
-    sa.Column('approved_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['applicant_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
@@ -63,8 +62,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')
@@ -81,7 +80,7 @@ def upgrade() -> None:
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('decisions', sa.JSON(), nullable=False),
-    sa.Column('deployed_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deployed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deployed_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['deployed_by_id'], ['user_account.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -102,12 +101,12 @@ def upgrade() -> None:
     sa.Column('completed', sa.Boolean(), nullable=False),
     sa.Column('end_event', sa.String(length=100), nullable=True),
     sa.Column('position', sa.String(length=500), nullable=False),
-    sa.Column('next_timer_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_timer_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('period_no', sa.Integer(), nullable=True),
-    sa.Column('period_start', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('period_start', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['process_version_id'], ['process_version.id'], ),
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -118,7 +117,7 @@ def upgrade() -> None:
 
     op.create_table('event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('zone_id', sa.Integer(), nullable=True),
     sa.Column('instance_id', sa.Integer(), nullable=True),
@@ -157,13 +156,13 @@ def upgrade() -> None:
     sa.Column('stage', sa.String(length=32), nullable=False),
     sa.Column('assignee', sa.String(length=64), nullable=True),
     sa.Column('status', sa.Enum('open', 'done', 'cancelled', name='task_status', native_enum=False, length=32), nullable=False),
-    sa.Column('due_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
     sa.Column('claimed_by_id', sa.Integer(), nullable=True),
-    sa.Column('claimed_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('reminded_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['claimed_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['completed_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
@@ -185,7 +184,7 @@ def upgrade() -> None:
     sa.Column('unit_concerned', sa.String(length=32), nullable=True),
     sa.Column('status', sa.Enum('pending', 'in_effect', 'published', 'rejected', name='measure_status', native_enum=False, length=32), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('filed_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('filed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('filed_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['filed_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
@@ -204,7 +203,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('name_en', sa.String(length=200), nullable=False),
     sa.Column('period_no', sa.Integer(), nullable=True),
-    sa.Column('at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
@@ -222,9 +221,9 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('status', sa.Enum('pending', 'in_effect', 'published', 'rejected', name='experience_status', native_enum=False, length=32), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('proposed_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('proposed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('proposed_by_id', sa.Integer(), nullable=True),
-    sa.Column('published_at', workflow.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
     sa.ForeignKeyConstraint(['measure_id'], ['measure.id'], ),
     sa.ForeignKeyConstraint(['proposed_by_id'], ['user_account.id'], ),
@@ -252,7 +251,7 @@ def upgrade() -> None:
     sa.Column('experience_id', sa.Integer(), nullable=False),
     sa.Column('zone_id', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('adopted_at', workflow.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('adopted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('adopted_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['adopted_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['experience_id'], ['experience.id'], ),

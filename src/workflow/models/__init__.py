@@ -1,0 +1,22 @@
+"""Typed ORM rows only: no Flask, no engine. Split by noun; import everything from here."""
+
+from workflow.models.accounts import ApiToken, Organisation, User, UserRole
+from workflow.models.base import (
+    Base,
+    CandidateKind,
+    ItemStatus,
+    MeasureKind,
+    TaskStatus,
+    UTCDateTime,
+    ZoneStatus,
+    utcnow,
+)
+from workflow.models.process import Event, HumanTask, ProcessInstance, ProcessVersion, TaskCandidate
+from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
+from workflow.roles import OrgKind, Role
+
+__all__ = [
+    "Adoption", "ApiToken", "Base", "CandidateKind", "Event", "Experience", "HumanTask", "ItemStatus", "Measure",
+    "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion", "Role", "TaskCandidate",
+    "TaskStatus", "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
+]

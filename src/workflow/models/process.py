@@ -1,0 +1,152 @@
+"""Deployed models, process instances, the human tasks (inbox rows), the append-only history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from workflow.models.base import Base, CandidateKind, TaskStatus, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from workflow.models.accounts import User
+    from workflow.models.zone import Zone
+
+
+class ProcessVersion(Base):
+    """A deployed BPMN model, stored once per content hash."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        UniqueConstraint("process_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    decisions: Mapped[dict[str, Any]] = mapped_column(default=dict)  # DMN files deployed with it, by name
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ProcessInstance(Base):
+    """One run of a deployed model; ``state`` is the engine's JSON without the spec."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    state: Mapped[dict[str, Any]]
+    completed: Mapped[bool] = mapped_column(default=False)
+    end_event: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[str] = mapped_column(String(500), default="")
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    period_no: Mapped[int | None]
+    period_start: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    zone: Mapped[Zone] = relationship(back_populates="instances")
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """A human task of a process instance: open rows are the inbox."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (Index("ix_human_task_open", "status", "zone_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"))
+    engine_id: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    lane: Mapped[str] = mapped_column(String(100), default="")
+    stage: Mapped[str] = mapped_column(String(32), default="")
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus, "task_status"), default=TaskStatus.OPEN)
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+    zone: Mapped[Zone] = relationship(lazy="joined")
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
+    instance: Mapped[ProcessInstance] = relationship()
+    candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def label(self, lang: str = "zh") -> str:
+        return (self.name_en or self.name) if lang == "en" else self.name
+
+    def groups(self) -> list[str]:
+        return [c.name for c in self.candidates if c.kind == CandidateKind.GROUP]
+
+
+class TaskCandidate(Base):
+    """Who may act on a task, from camunda:candidateGroups / candidateUsers."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_lookup", "kind", "name", "task_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CandidateKind] = mapped_column(enum_column(CandidateKind, "candidate_kind"))
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Event(Base):
+    """Append-only history and audit log: who did what to which zone, when, and why."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_kind_actor_at", "kind", "actor", "at"),
+                      Index("ix_event_kind_ip_at", "kind", "ip", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[str] = mapped_column(String(32), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    organisation_en: Mapped[str] = mapped_column(String(200), default="")
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    task_name: Mapped[str] = mapped_column(String(200), default="")
+    task_name_en: Mapped[str] = mapped_column(String(200), default="")
+    decision: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    zone: Mapped[Zone | None] = relationship()
+    instance: Mapped[ProcessInstance | None] = relationship()
+
+    def label(self, lang: str = "zh") -> str:
+        return (self.task_name_en or self.task_name) if lang == "en" else self.task_name
+
+    def organisation_label(self, lang: str = "zh") -> str:
+        return (self.organisation_en or self.organisation) if lang == "en" else self.organisation
+
+
+@event.listens_for(Session, "before_flush")
+def _events_are_append_only(session: Session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Event) and (obj in session.deleted or session.is_modified(obj)):
+            raise ValueError("events are append-only")

@@ -52,3 +52,13 @@ def test_only_process_owners_deploy_but_everyone_reads(app, login_as):
     assert official.get("/processes/1").status_code == 200
     assert b'<bpmn:process id=' in official.get("/processes/1/diagram.bpmn").data
     assert official.get("/processes/999").status_code == 404
+
+
+def test_a_model_without_the_fields_the_application_relies_on_is_refused(app, login_as):
+    owner = login_as("owner")
+    before = versions(app)
+    renamed = LIFECYCLE.read_bytes().replace(b'id="zone_name"', b'id="name_of_zone"')
+    response = upload(owner, ("zone_lifecycle.bpmn", renamed))
+    assert response.status_code == 400
+    assert "zone_lifecycle.bpmn:submit_application" in response.get_data(as_text=True)
+    assert versions(app) == before

@@ -9,13 +9,39 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from workflow import engine, modelxml, store
-from workflow.errors import InvalidModel, Msg, NotFound, PermissionDenied
+from workflow.errors import EngineFailure, InvalidModel, Msg, NotFound, PermissionDenied
 from workflow.models import Event, ProcessVersion, User
 from workflow.roles import Role
 from workflow.services import commit
 
 _MODELS = engine.ModelCache()
 MAX_MODEL_BYTES = 2 * 1024 * 1024
+
+
+# What the application relies on in a process it knows (README: "Names the application relies on").
+_FIRST_TASK_FIELDS = {"zone_lifecycle": {"zone_name", "province"}, "innovation_measure": {"title", "kind"},
+                      "replication": {"title"}}
+
+
+def contract_problems(filename: str, model: engine.Model) -> list[engine.Problem]:
+    """Problems that would not stop the engine but would stop the application (checked at deploy)."""
+    problems = []
+    for element in model.elements.values():
+        for field in element.form:
+            if field.id == "decision" and field.type != "enum":
+                problems.append(engine.Problem(filename, element.id, "a field named decision must be an enum"))
+    needed = _FIRST_TASK_FIELDS.get(model.process_id)
+    if needed:
+        try:
+            ready = model.start().ready_tasks()
+        except EngineFailure as exc:
+            return [*problems, engine.Problem(filename, "", f"the process does not start: {exc}")]
+        fields = {f.id for f in ready[0].element.form} if len(ready) == 1 else set()
+        if len(ready) != 1 or not needed <= fields:
+            problems.append(engine.Problem(filename, ready[0].element.id if ready else "",
+                                           f"the process must begin with one user task whose form has the fields "
+                                           f"{', '.join(sorted(needed))}"))
+    return problems
 
 
 def model_for(version: ProcessVersion) -> engine.Model:
@@ -45,6 +71,9 @@ def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str,
         raise InvalidModel([engine.Problem(filename, "", f"larger than {MAX_MODEL_BYTES} bytes")])
     used = modelxml.decision_files(content, tables)
     model = engine.compile_model({filename: content, **used})
+    broken = contract_problems(filename, model)
+    if broken:
+        raise InvalidModel(broken)
     digest = hashlib.sha256(content + b"".join(name.encode() + used[name] for name in sorted(used))).hexdigest()
     existing = store.version_by_hash(session, model.process_id, digest)
     if existing is not None:

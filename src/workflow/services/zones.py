@@ -46,20 +46,20 @@ def current_application(session: Session) -> Element | None:
     return application_element(deploy.model_for(version)) if version else None
 
 
+def _open(session: Session, user: User, now: datetime):
+    """The lifecycle begun in memory up to its application task, if the user may file it."""
+    version, run, task = progress.open_first(session, PROCESS_ID, {}, now)
+    if not any(f.id == NAME_FIELD for f in task.element.form):
+        raise EngineFailure(Msg("流程模型的第一个任务必须是带有 zone_name 字段的申请表"))
+    if not access.may_start(user, task.element.groups, task.element.candidate_users):
+        raise PermissionDenied(Msg("只有地方政府可以提出建设申请"))
+    return version, run, task
+
+
 def application_form(session: Session, user: User) -> tuple[ProcessVersion, Element]:
     """The form a user fills to file a new application; only a candidate of the first task may."""
-    version, model = deploy.current(session, PROCESS_ID)
-    element = _first_task(model.start())
-    if not access.may_start(user, element.groups, element.candidate_users):
-        raise PermissionDenied(Msg("只有地方政府可以提出建设申请"))
-    return version, element
-
-
-def _first_task(run) -> Element:
-    ready = run.ready_tasks()
-    if len(ready) != 1 or not any(f.id == NAME_FIELD for f in ready[0].element.form):
-        raise EngineFailure(Msg("流程模型的第一个任务必须是带有 zone_name 字段的申请表"))
-    return ready[0].element
+    version, _, task = _open(session, user, utcnow())
+    return version, task.element
 
 
 def check_application(session: Session, user: User, element: Element, data: Mapping[str, Any],
@@ -89,8 +89,8 @@ def file_application(session: Session, user: User, raw: Mapping[str, Any], *, st
                      now: datetime | None = None) -> Zone:
     """Create the zone and its process instance and complete the application task, in one commit."""
     now = now or utcnow()
-    _, element = application_form(session, user)
-    version, run, task = progress.open_first(session, PROCESS_ID, {}, now)
+    version, run, task = _open(session, user, now)
+    element = task.element
     data = forms.clean(element.form, raw, strict=strict)
     check_application(session, user, element, data, None)
     zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,

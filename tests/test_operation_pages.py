@@ -1,5 +1,7 @@
 """Pages of the operation years: the zone page shows them; measures and proposals are filed from it."""
 
+from datetime import timedelta
+
 from tests.test_measures import MEASURE, operating_zone
 from tests.test_supervision import START, pass_at, run_year
 from workflow.timeparse import add_duration
@@ -59,3 +61,15 @@ def test_catalogue_and_adoption_pages(app, session, login_as):
     assert "采信经验" in jx.get(f"/zones/{jiangxi.id}").get_data(as_text=True)
     origin = login_as("henan.bureau").get(f"/zones/{henan.id}").get_data(as_text=True)
     assert "赣州国检试验区" in origin, "the origin zone shows who adopted it"
+
+
+def test_supervision_task_pages_show_the_zones_application(app, session, login_as):
+    zone = operating_zone(session)
+    pass_at(app, add_duration(START, "P3M") + timedelta(hours=1))
+    bureau = login_as("henan.bureau")
+    import re
+
+    task_id = re.search(r'href="/tasks/(\d+)"', bureau.get("/inbox").get_data(as_text=True)).group(1)
+    page = bureau.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "第一季度日常监督管理报告" in page and "郑州航空港投资集团有限公司" in page
+    assert zone.status.value == "operating"

@@ -190,3 +190,24 @@ def test_process_definitions_and_openapi(api, client):
     application_schema = doc["components"]["schemas"]["Application"]
     assert "zone_name" in application_schema["required"]
     assert application_schema["properties"]["province"]["enum"][:2] == ["beijing", "tianjin"]
+
+
+def test_zone_detail_carries_records_and_measures(app, session, api):
+    from tests.test_measures import MEASURE, operating_zone
+    from datetime import timedelta
+
+    from tests.test_supervision import START, pass_at, report, user
+    from workflow.services import measures
+    from workflow.timeparse import add_duration
+
+    zone = operating_zone(session)
+    measures.file(session, user(session, "henan.gov"), zone.id, MEASURE)
+    quarter_end = add_duration(START, "P3M") + timedelta(hours=1)
+    pass_at(app, quarter_end)
+    session.expire_all()
+    report(session, "q1", quarter_end)
+    detail = api("hq.food").get(f"/zones/{zone.id}").json
+    assert [m["title"] for m in detail["measures"]] == ["第三方检验结果采信"]
+    assert detail["measures"][0]["status"] == "in_effect"
+    [record] = [r for r in detail["records"] if r["kind"] == "report"]
+    assert record["period_no"] == 1 and record["actor"] == "henan.bureau" and record["data"]["risk_level"] == "low"

@@ -107,7 +107,18 @@ def document(application: Element | None = None) -> dict[str, Any]:
                     "action": {"type": "string",
                                "description": "task_completed, task_claimed, task_unclaimed, automatic"},
                     "decision": _NULL_STR, "comment": {"type": "string"}})
+    record = _obj({"kind": {"type": "string", "description": "report, risk, evaluation, commendation, ..."},
+                   "bpmn_id": {"type": "string"}, "name": {"type": "string"},
+                   "period_no": {"type": "integer", "nullable": True}, "at": _TIME, "actor": {"type": "string"},
+                   "data": {"type": "object"}})
+    measure = _obj({"id": _ID, "title": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["institutional", "model", "measure"]},
+                    "departs": {"type": "boolean"}, "unit_concerned": _NULL_STR,
+                    "status": {"type": "string", "enum": ["pending", "in_effect", "published", "rejected"]},
+                    "filed_at": _TIME})
     zone_detail = _obj({**zone_props, "application": {"type": "object"},
+                        "records": {"type": "array", "items": record},
+                        "measures": {"type": "array", "items": measure},
                         "current_process": {"type": "string", "description": "process_id:version shown as stage"},
                         "open_tasks": {"type": "array", "items": _ref("Task")},
                         "history": {"type": "array", "items": _ref("History")}})

@@ -55,6 +55,11 @@ def zone_detail(trace: Trace, lang: str) -> dict[str, Any]:
         "application": trace.zone.application,
         "open_tasks": [task(t, lang) for t in trace.open_tasks],
         "history": [history(e, lang) for e in trace.history],
+        "records": [{"kind": r.kind, "bpmn_id": r.bpmn_id, "name": r.label(lang), "period_no": r.period_no,
+                     "at": iso(r.at), "actor": r.actor, "data": r.data} for r in trace.records],
+        "measures": [{"id": m.id, "title": m.title, "kind": m.kind.value, "departs": m.departs,
+                      "unit_concerned": m.unit_concerned, "status": m.status.value, "filed_at": iso(m.filed_at)}
+                     for m in trace.measures],
     }
 
 

@@ -110,13 +110,6 @@ def open_tasks(session: Session, instance_id: int) -> Sequence[HumanTask]:
     ).all()
 
 
-def open_tasks_of_zones(session: Session, zone_ids: Sequence[int]) -> Sequence[HumanTask]:
-    return session.scalars(
-        select(HumanTask).where(HumanTask.zone_id.in_(zone_ids), HumanTask.status == TaskStatus.OPEN)
-        .order_by(HumanTask.id)
-    ).all()
-
-
 def zone_open_tasks(session: Session, zone_id: int) -> Sequence[HumanTask]:
     return session.scalars(
         select(HumanTask).where(HumanTask.zone_id == zone_id, HumanTask.status == TaskStatus.OPEN)

@@ -134,10 +134,3 @@ def stage_directory(session: Session, directory: Path, user: User | None = None)
     """Stage every ``.bpmn`` file of a directory, each with the ``.dmn`` tables it uses (no commit)."""
     tables = {path.name: path.read_bytes() for path in sorted(directory.glob("*.dmn"))}
     return [_stage(session, path.name, path.read_bytes(), tables, user) for path in sorted(directory.glob("*.bpmn"))]
-
-
-def deploy_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:
-    """Deploy every ``.bpmn`` file of a directory in one transaction (all or nothing)."""
-    results = stage_directory(session, directory, user)
-    commit(session)
-    return results

@@ -9,8 +9,9 @@ from typing import Any
 from flask import Flask, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from workflow.errors import InvalidForm
 from workflow.modelxml import Field
-from workflow.web import current_user
+from workflow.web import current_user, db_session, tr
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -26,6 +27,12 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def form_values(fields: tuple[Field, ...], form: MultiDict) -> dict[str, Any]:
     """A posted HTML form as the service expects it: lists for multi-value fields."""
     return {f.id: form.getlist(f.id) if f.multiple else form.get(f.id) for f in fields if f.id in form}
+
+
+def refused(exc: InvalidForm) -> dict[str, str]:
+    """A refused form: undo anything the request staged, and the field messages in the user's language."""
+    db_session().rollback()
+    return {k: tr(v) for k, v in exc.fields.items()}
 
 
 def register(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from workflow.errors import InvalidForm, Msg
 from workflow.roles import OrgKind, Role
 from workflow.services import accounts
-from workflow.views import login_required
+from workflow.views import login_required, refused
 from workflow.web import current_user, db_session, tr
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -42,8 +42,7 @@ def new_user():
     try:
         created = accounts.add_user(db_session(), request.form.get("username", ""), _account(), current_user())
     except InvalidForm as exc:
-        db_session().rollback()
-        return _user_form(errors={k: tr(v) for k, v in exc.fields.items()}, status=400)
+        return _user_form(errors=refused(exc), status=400)
     flash(tr(Msg("已创建用户 %(name)s", name=created.username)))
     return redirect(url_for("admin.users"))
 
@@ -57,8 +56,7 @@ def edit_user(user_id: int):
     try:
         accounts.update_user(db_session(), current_user(), user_id, _account())
     except InvalidForm as exc:
-        db_session().rollback()
-        return _user_form(user, {k: tr(v) for k, v in exc.fields.items()}, 400)
+        return _user_form(user, refused(exc), 400)
     flash(tr(Msg("已保存用户 %(name)s", name=user.username)))
     return redirect(url_for("admin.users"))
 
@@ -74,8 +72,7 @@ def organisations():
                                       form.get("province") or None, form.get("name_en", ""), current_user())
             return redirect(url_for("admin.organisations"))
         except InvalidForm as exc:
-            db_session().rollback()
-            errors, status = {k: tr(v) for k, v in exc.fields.items()}, 400
+            errors, status = refused(exc), 400
     return render_template("admin_organisations.html", kinds=list(OrgKind), errors=errors, form=request.form,
                            organisations=accounts.organisations(db_session(), current_user())), status
 

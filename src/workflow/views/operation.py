@@ -6,14 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidForm, Msg
 from workflow.services import experiences, measures
-from workflow.views import form_values, login_required
+from workflow.views import form_values, login_required, refused
 from workflow.web import current_user, db_session, tr
 
 bp = Blueprint("operation", __name__)
-
-
-def _errors(exc: InvalidForm) -> dict[str, str]:
-    return {k: tr(v) for k, v in exc.fields.items()}
 
 
 @bp.route("/zones/<int:zone_id>/measures/new", methods=["GET", "POST"])
@@ -28,8 +24,7 @@ def new_measure(zone_id: int):
             flash(tr(Msg("已填报创新措施：%(t)s", t=measure.title)))
             return redirect(url_for("zones.show", zone_id=zone_id) + "#measures")
         except InvalidForm as exc:
-            db_session().rollback()
-            errors, status = _errors(exc), 400
+            errors, status = refused(exc), 400
     return render_template("item_new.html", zone=zone, element=element, values=values, errors=errors,
                            title=tr("填报创新措施")), status
 
@@ -48,8 +43,7 @@ def new_experience(zone_id: int):
             flash(tr("已提出复制推广建议"))
             return redirect(url_for("zones.show", zone_id=zone_id) + "#replication")
         except InvalidForm as exc:
-            db_session().rollback()
-            errors, status = _errors(exc), 400
+            errors, status = refused(exc), 400
     return render_template("item_new.html", zone=zone, element=element, values=values, errors=errors,
                            measure=measure, title=tr("提出复制推广建议")), status
 
@@ -69,8 +63,7 @@ def adopt(experience_id: int):
         experiences.adopt(db_session(), current_user(), experience_id, int(zone) if zone.isdigit() else 0,
                           request.form.get("note", ""))
     except InvalidForm as exc:
-        db_session().rollback()
-        flash(tr(exc.message) + "：" + "；".join(_errors(exc).values()))
+        flash(tr(exc.message) + "：" + "；".join(refused(exc).values()))
         return redirect(url_for("operation.catalogue")), 303
     flash(tr("已记录借鉴推广经验"))
     return redirect(url_for("operation.catalogue"))

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidForm, Msg, Text
 from workflow.services import tasks
-from workflow.views import form_values, login_required
+from workflow.views import form_values, login_required, refused
 from workflow.web import current_user, db_session, tr
 
 bp = Blueprint("tasks", __name__)
@@ -46,8 +46,7 @@ def complete(task_id: int):
     try:
         tasks.complete(db_session(), current_user(), task_id, values)
     except InvalidForm as exc:
-        db_session().rollback()
-        errors = {k: tr(v) for k, v in exc.fields.items()}
+        errors = refused(exc)
         return render_template("task.html", page=page, values=values, errors=errors, error=tr(exc.message)), 400
     flash(tr(Msg("已办结：%(task)s", task=Text(page.task.name, page.task.name_en))))
     return redirect(url_for("zones.show", zone_id=page.task.zone_id))

@@ -8,7 +8,7 @@ from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
 from workflow.services import overview as overview_service
 from workflow.services import zones
-from workflow.views import form_values, login_required
+from workflow.views import form_values, login_required, refused
 from workflow.web import N_, current_user, db_session, local_time, tr
 
 bp = Blueprint("zones", __name__)
@@ -54,8 +54,7 @@ def create():
     try:
         zone = zones.file_application(db_session(), current_user(), values)
     except InvalidForm as exc:
-        db_session().rollback()
-        errors = {k: tr(v) for k, v in exc.fields.items()}
+        errors = refused(exc)
         return render_template("zone_new.html", element=element, values=values, errors=errors,
                                error=tr(exc.message)), 400
     flash(tr(Msg("申请已提交：%(name)s", name=zone.name)))

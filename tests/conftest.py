@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-from workflow import create_app, engine
+from workflow import create_app, engine, store
 from workflow.config import ROOT
-from workflow.services import setup
+from workflow.services import setup, tasks, timers, zones
+from workflow.timeparse import add_duration
 
 BPMN_DIR = ROOT / "bpmn"
 LIFECYCLE = BPMN_DIR / "zone_lifecycle.bpmn"
 PASSWORD = "demo-pass-1"
+# The acceptance working group: each unit's opinion task and the demo user who gives it.
+UNIT_USERS = {"opinion_clearance": "hq.clearance", "opinion_cnca": "hq.cnca", "opinion_health": "hq.health",
+              "opinion_plant_animal": "hq.plant", "opinion_inspection": "hq.inspection", "opinion_food": "hq.food"}
+START = datetime(2027, 1, 4, 1, 30, tzinfo=UTC)
+SCORES = ("score_reform", "score_facilitation", "score_safety", "score_innovation")
 
 
 def application(**overrides) -> dict:
@@ -87,3 +94,53 @@ def login_as(app) -> Callable[[str], FlaskClient]:
         return client
 
     return login
+
+
+def user(session, name: str):
+    return store.user_by_name(session, name)
+
+
+def act(session, name: str, bpmn_id: str, now: datetime | None = None, **data):
+    """``name`` completes the open task ``bpmn_id`` from their inbox with ``data``."""
+    me = user(session, name)
+    task = next(t for t in tasks.inbox(session, me) if t.bpmn_id == bpmn_id)
+    return tasks.complete(session, me, task.id, data, now=now)
+
+
+def approve_zone(session, now: datetime = START, **overrides):
+    """A zone filed by henan.gov and taken through recommendation, acceptance and approval at ``now``."""
+    zone = zones.file_application(session, user(session, "henan.gov"), application(**overrides), now=now)
+    act(session, "henan.bureau", "bureau_recommendation", now, decision="recommend", comment="同意")
+    act(session, "hq.clearance", "organise_acceptance", now, acceptance_date="2027-01-04", acceptance_scope="现场")
+    for bpmn_id, name in UNIT_USERS.items():
+        act(session, name, bpmn_id, now, decision="pass", comment="同意")
+    act(session, "hq.clearance", "consolidate", now, decision="pass", comment="通过")
+    act(session, "hq.leader", "hq_approval", now, decision="approve", comment="同意", approval_number="X-1")
+    return zone
+
+
+def pass_at(app, when: datetime):
+    """One timer-worker pass as of ``when``."""
+    return timers.run_pass(app.extensions["workflow.db"], when)
+
+
+def run_year(app, session, year_start: datetime, rating_scores) -> datetime:
+    """Quarterly reports, the risk assessment and the evaluation of one supervision year; returns its end."""
+    values = rating_scores if isinstance(rating_scores, list) else [rating_scores] * 4
+    for i, quarter in enumerate(["q1", "q2", "q3", "q4"], start=1):
+        when = add_duration(year_start, f"P{3 * i}M") + timedelta(hours=1)
+        pass_at(app, when)
+        session.expire_all()
+        if quarter == "q4":
+            pass_at(app, when)
+        act(session, "henan.bureau", f"report_{quarter}", when, summary="运行正常", issues="", risk_level="low")
+        if quarter == "q3":
+            risk_time = add_duration(year_start, "P10M") + timedelta(hours=1)
+            pass_at(app, risk_time)
+            session.expire_all()
+            act(session, "hq.clearance", "risk_assessment", risk_time, risk_level="low", findings="风险可控")
+    eval_time = add_duration(year_start, "P12M") + timedelta(hours=2)
+    pass_at(app, eval_time)
+    session.expire_all()
+    act(session, "hq.clearance", "evaluation", eval_time, comment="考核", **dict(zip(SCORES, values, strict=True)))
+    return eval_time

@@ -1,30 +1,16 @@
 """Years of operation: timers, quarterly reports, ratings through the DMN table, commendation,
 rectification, revocation after two failing years; the worker is idempotent and survives a crash."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import application
+from tests.conftest import START, act, application, approve_zone, pass_at, run_year, user
 from workflow import store
 from workflow.models import Event, HumanTask, ProcessInstance, TaskStatus, ZoneRecord, ZoneStatus
 from workflow.services import tasks, timers, zones
 from workflow.timeparse import add_duration
-
-UNITS = {"opinion_clearance": "hq.clearance", "opinion_cnca": "hq.cnca", "opinion_health": "hq.health",
-         "opinion_plant_animal": "hq.plant", "opinion_inspection": "hq.inspection", "opinion_food": "hq.food"}
-START = datetime(2027, 1, 4, 1, 30, tzinfo=UTC)
-
-
-def user(session, name):
-    return store.user_by_name(session, name)
-
-
-def act(session, name, bpmn_id, now, **data):
-    me = user(session, name)
-    task = next(t for t in tasks.inbox(session, me) if t.bpmn_id == bpmn_id)
-    return tasks.complete(session, me, task.id, data, now=now)
 
 
 def open_ids(session, zone_id):
@@ -34,49 +20,13 @@ def open_ids(session, zone_id):
 @pytest.fixture
 def zone(session):
     """A zone approved at START, now operating."""
-    z = zones.file_application(session, user(session, "henan.gov"), application(), now=START)
-    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
-    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-01-04", acceptance_scope="现场")
-    for bpmn_id, name in UNITS.items():
-        act(session, name, bpmn_id, START, decision="pass", comment="同意")
-    act(session, "hq.clearance", "consolidate", START, decision="pass", comment="通过")
-    act(session, "hq.leader", "hq_approval", START, decision="approve", comment="同意", approval_number="X-1")
+    z = approve_zone(session)
     assert z.status == ZoneStatus.OPERATING
     return z
 
 
-def pass_at(app, when):
-    return timers.run_pass(app.extensions["workflow.db"], when)
-
-
 def report(session, quarter, when):
     act(session, "henan.bureau", f"report_{quarter}", when, summary="运行正常", issues="", risk_level="low")
-
-
-def scores(value_or_list):
-    values = value_or_list if isinstance(value_or_list, list) else [value_or_list] * 4
-    return dict(zip(["score_reform", "score_facilitation", "score_safety", "score_innovation"], values, strict=True))
-
-
-def run_year(app, session, zone, year_start, rating_scores):
-    """Quarterly reports, the risk assessment and the evaluation of one supervision year."""
-    for i, quarter in enumerate(["q1", "q2", "q3", "q4"], start=1):
-        when = add_duration(year_start, f"P{3 * i}M") + timedelta(hours=1)
-        pass_at(app, when)
-        session.expire_all()
-        if quarter == "q4":
-            pass_at(app, when)
-        report(session, quarter, when)
-        if quarter == "q3":
-            risk_time = add_duration(year_start, "P10M") + timedelta(hours=1)
-            pass_at(app, risk_time)
-            session.expire_all()
-            act(session, "hq.clearance", "risk_assessment", risk_time, risk_level="low", findings="风险可控")
-    eval_time = add_duration(year_start, "P12M") + timedelta(hours=2)
-    pass_at(app, eval_time)
-    session.expire_all()
-    act(session, "hq.clearance", "evaluation", eval_time, comment="考核", **scores(rating_scores))
-    return eval_time
 
 
 def ratings(session, zone_id):
@@ -101,7 +51,7 @@ def test_a_pass_is_idempotent(app, session, zone):
 
 
 def test_an_excellent_year_leads_to_a_commendation_and_the_next_year_starts(app, session, zone):
-    eval_time = run_year(app, session, zone, START, 95)
+    eval_time = run_year(app, session, START, 95)
     assert ratings(session, zone.id) == ["优秀"]
     assert open_ids(session, zone.id) == ["commendation"]
     act(session, "hq.leader", "commendation", eval_time, commendation_number="国质检通〔2028〕1号", comment="表扬")
@@ -118,12 +68,12 @@ def test_an_excellent_year_leads_to_a_commendation_and_the_next_year_starts(app,
     ([90, 90, 90, 59], "合格"), (79, "合格"), (60, "合格"), ([70, 70, 70, 39], "不合格"), (59, "不合格"), (0, "不合格"),
 ])
 def test_the_rating_table_at_each_boundary(app, session, zone, given, rating):
-    run_year(app, session, zone, START, given)
+    run_year(app, session, START, given)
     assert ratings(session, zone.id) == [rating]
 
 
 def test_a_failing_year_orders_rectification_checked_by_the_bureau(app, session, zone):
-    eval_time = run_year(app, session, zone, START, 50)
+    eval_time = run_year(app, session, START, 50)
     assert open_ids(session, zone.id) == ["rectify_zone"]
     act(session, "henan.gov", "rectify_zone", eval_time, rectification_report="已整改")
     act(session, "henan.bureau", "rectification_check", eval_time, decision="redo", comment="不到位")
@@ -136,10 +86,10 @@ def test_a_failing_year_orders_rectification_checked_by_the_bureau(app, session,
 
 
 def test_two_failing_years_in_a_row_lead_to_revocation(app, session, zone):
-    eval_time = run_year(app, session, zone, START, 30)
+    eval_time = run_year(app, session, START, 30)
     act(session, "henan.gov", "rectify_zone", eval_time, rectification_report="整改")
     act(session, "henan.bureau", "rectification_check", eval_time, decision="accepted", comment="到位")
-    eval_time = run_year(app, session, zone, add_duration(START, "P1Y"), 30)
+    eval_time = run_year(app, session, add_duration(START, "P1Y"), 30)
     assert ratings(session, zone.id) == ["不合格", "不合格"]
     assert open_ids(session, zone.id) == ["revocation_decision"]
     act(session, "hq.leader", "revocation_decision", eval_time, decision="revoke", comment="撤销")

@@ -25,9 +25,11 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from workflow import expressions
@@ -159,6 +161,12 @@ class Model:
         return Run(self, workflow)
 
 
+def _descendants(task) -> Iterator:
+    for child in task.children:
+        yield child
+        yield from _descendants(child)
+
+
 _TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
@@ -172,8 +180,36 @@ class Run:
     def advance(self) -> None:
         try:
             self._wf.do_engine_steps()
+            while self._withdraw_outlived():
+                self._wf.do_engine_steps()
         except (SpiffWorkflowException, InvalidExpression) as exc:
             raise EngineFailure(f"the model could not run: {exc}") from exc
+
+    def _tasks(self) -> Iterator:
+        """Every task of the run, those of its subprocesses included."""
+        yield from self._wf.tasks.values()
+        for sub in self._wf.subprocesses.values():
+            yield from sub.tasks.values()
+
+    def _withdraw_outlived(self) -> bool:
+        """Withdraw paths opened by a non-interrupting boundary event once the activity it watches has finished.
+
+        Such a path (an escalation, a reminder) exists because of that activity; BPMN would keep it alive after
+        the activity ends and so block the end of the whole process. Returns whether anything was withdrawn.
+        """
+        withdrawn = False
+        for event in [t for t in self._tasks() if isinstance(t.task_spec, BoundaryEvent)
+                      and not t.task_spec.cancel_activity and t.state == TaskState.COMPLETED]:
+            watched = [c for c in event.parent.children if not isinstance(c.task_spec, BoundaryEvent)]
+            open_path = any(not d.has_state(TaskState.FINISHED_MASK) for d in _descendants(event))
+            if open_path and watched and all(w.has_state(TaskState.FINISHED_MASK) for w in watched):
+                event.cancel()
+                withdrawn = True
+        if withdrawn:
+            # A join (e.g. the process's implicit end join) waiting on the withdrawn path re-checks its inputs.
+            for task in [t for t in self._tasks() if t.state == TaskState.WAITING and isinstance(t.task_spec, Join)]:
+                task.task_spec._update(task)
+        return withdrawn
 
     def ready_tasks(self) -> list[ReadyTask]:
         """Human tasks waiting for someone, in a stable order."""
@@ -181,10 +217,10 @@ class Run:
         return [ReadyTask(str(t.id), self.model.element(t.task_spec.bpmn_id), dict(t.data)) for t in tasks]
 
     def _finished(self) -> set[UUID]:
-        return {t.id for t in self._wf.tasks.values() if t.state == TaskState.COMPLETED}
+        return {t.id for t in self._tasks() if t.state == TaskState.COMPLETED}
 
     def _done_since(self, before: set[UUID]) -> list[Done]:
-        new = [t for t in self._wf.tasks.values() if t.state == TaskState.COMPLETED and t.id not in before
+        new = [t for t in self._tasks() if t.state == TaskState.COMPLETED and t.id not in before
                and getattr(t.task_spec, "bpmn_id", None) in self.model.elements]
         new.sort(key=lambda t: t.last_state_change)
         return [Done(self.model.element(t.task_spec.bpmn_id), dict(t.data)) for t in new]
@@ -223,20 +259,38 @@ class Run:
 
     def position(self) -> list[str]:
         """Where the run is: the BPMN ids of its ready human tasks and of the events it waits for."""
-        here = [t for t in self._wf.tasks.values()
+        here = [t for t in self._tasks()
                 if (t.state == TaskState.READY and t.task_spec.manual) or t.state == TaskState.WAITING]
-        ids = [t.task_spec.bpmn_id for t in here if getattr(t.task_spec, "bpmn_id", None) in self.model.elements]
+        ids = [t.task_spec.bpmn_id for t in here if getattr(t.task_spec, "bpmn_id", None) in self.model.elements
+               and t.task_spec.bpmn_id not in self._running_scopes()]
         return list(dict.fromkeys(ids))
+
+    def _running_scopes(self) -> set[str]:
+        """Subprocesses that are running: their inner tasks say where the run is, not the subprocess itself."""
+        return {t.task_spec.bpmn_id for t in self._wf.tasks.values() if t.id in self._wf.subprocesses}
+
+    def completed_elements(self) -> list[str]:
+        """The model elements this run has passed (each once), in the order they were first completed."""
+        done = sorted((t for t in self._tasks() if t.state == TaskState.COMPLETED
+                       and getattr(t.task_spec, "bpmn_id", None) in self.model.elements),
+                      key=lambda t: t.last_state_change)
+        return list(dict.fromkeys(t.task_spec.bpmn_id for t in done))
+
+    def waiting_timers(self) -> list[tuple[str, datetime]]:
+        """The timers the run waits for, soonest first: (BPMN id of the timer event, when it is due in UTC)."""
+        due = []
+        for task in self._wf.event_manager.tasks.values():
+            event = task.task_spec.event_definition.details(task)
+            if event.event_type in _TIMER_EVENTS and isinstance(event.value, str):
+                moment = datetime.fromisoformat(event.value)
+                moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+                due.append((task.task_spec.bpmn_id, moment))
+        return sorted(due, key=lambda pair: pair[1])
 
     def next_timer(self) -> datetime | None:
         """When the earliest waiting timer is due (UTC), or None when no timer waits."""
-        due = []
-        for event in self._wf.waiting_events():
-            value = event.value
-            if event.event_type in _TIMER_EVENTS and isinstance(value, str):
-                moment = datetime.fromisoformat(value)
-                due.append(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC))
-        return min(due, default=None)
+        timers = self.waiting_timers()
+        return timers[0][1] if timers else None
 
     @property
     def completed(self) -> bool:

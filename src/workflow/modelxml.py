@@ -122,6 +122,7 @@ class Element:
     incoming: int = 0
     outgoing: int = 0
     form: tuple[Field, ...] = field(default=())
+    targets: tuple[str, ...] = ()
     documentation: str = ""
 
     def prop(self, name: str, default: str = "") -> str:
@@ -170,7 +171,7 @@ def _field(node) -> Field:
     )
 
 
-def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter]) -> Element:
+def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], targets: tuple[str, ...]) -> Element:
     kind = etree.QName(node).localname
     props = _props(node)
     form = tuple(
@@ -186,7 +187,7 @@ def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter]) -> Ele
         due=(node.get(f"{{{CAMUNDA}}}dueDate") or "").strip(),
         decision_ref=(node.get(f"{{{CAMUNDA}}}decisionRef") or "").strip(),
         incoming=flows[0].get(node.get("id", ""), 0), outgoing=flows[1].get(node.get("id", ""), 0),
-        form=form, documentation="".join(doc).strip(),
+        form=form, documentation="".join(doc).strip(), targets=targets,
     )
 
 
@@ -217,6 +218,9 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
         }
         sequence = list(process.iter(f"{{{BPMN}}}sequenceFlow"))
         flows = (Counter(f.get("targetRef") for f in sequence), Counter(f.get("sourceRef") for f in sequence))
+        leads_to: dict[str, list[str]] = {}
+        for flow in sequence:
+            leads_to.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
         for node in process.iter(etree.Element):
             if etree.QName(node).namespace != BPMN:
                 continue
@@ -225,13 +229,22 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
                 owner = node.getparent() if kind == "conditionExpression" else node.getparent().getparent()
                 problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
             elif node.get("id") and (kind.endswith(("Task", "Event", "Gateway")) or kind in _ACTIVITIES):
-                element = _element(node, lanes.get(node.get("id"), ("", "")), flows)
+                element = _element(node, _lane_of(node, lanes), flows, tuple(leads_to.get(node.get("id"), ())))
                 elements[element.id] = element
                 problems.extend(_check_element(filename, element))
                 if id_count[element.id] > 1:
                     problems.append(Problem(filename, element.id, "the id is also used by another element "
                                             "(e.g. an enum value); the engine would confuse them"))
     return elements, executable, problems
+
+
+def _lane_of(node, lanes: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """A node's lane; a node inside a subprocess lies in the subprocess's lane (lanes list top-level nodes)."""
+    while node is not None:
+        if node.get("id") in lanes:
+            return lanes[node.get("id")]
+        node = node.getparent()
+    return ("", "")
 
 
 def _check_expression(filename: str, element_id: str, text: str | None) -> list[Problem]:

@@ -96,6 +96,13 @@ def actionable_task(session: Session, user: User, task_id: int) -> HumanTask | N
     return session.scalar(select(HumanTask).where(HumanTask.id == task_id, access.task_scope(user)))
 
 
+def actionable_task_ids(session: Session, user: User, zone_id: int) -> Sequence[int]:
+    """The open tasks of a zone that the user may act on."""
+    return session.scalars(select(HumanTask.id).where(HumanTask.zone_id == zone_id,
+                                                      HumanTask.status == TaskStatus.OPEN,
+                                                      access.task_scope(user))).all()
+
+
 def visible_task(session: Session, user: User, task_id: int) -> HumanTask | None:
     if not 0 < task_id <= MAX_ID:
         return None

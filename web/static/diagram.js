@@ -117,6 +117,7 @@
       }
       mark(el.getAttribute('data-done'), 'is-done');
       mark(el.getAttribute('data-current'), 'is-current');
+      mark(el.getAttribute('data-overdue'), 'is-overdue');
 
       // diagram-js binds its keyboard to the <svg> canvas (Ctrl/Cmd+arrows pan,
       // add Shift for bigger steps) and already gives it tabindex=0; name that

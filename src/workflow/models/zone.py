@@ -32,6 +32,11 @@ class Zone(Base):
     applicant: Mapped[Organisation] = relationship(lazy="joined")
     instances: Mapped[list[ProcessInstance]] = relationship(back_populates="zone", order_by="ProcessInstance.id")
 
+    @property
+    def lifecycle(self) -> ProcessInstance:
+        """The process that opened the zone with its application (the first instance)."""
+        return self.instances[0]
+
 
 class ZoneRecord(Base):
     """A result the model asked to keep (``record`` property): reports, ratings, commendations, rectifications."""

@@ -63,6 +63,9 @@ def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zon
         if row.engine_id not in ready:
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
+            store.add_event(session, Event(kind="task_withdrawn", at=now, zone=zone, instance=instance,
+                                           actor="system", bpmn_id=row.bpmn_id, task_name=row.name,
+                                           task_name_en=row.name_en))
         else:
             del ready[row.engine_id]
     for task in ready.values():

@@ -84,7 +84,7 @@ def page(session: Session, user: User, task_id: int) -> TaskPage:
     task = _take(session, user, task_id)
     model = deploy.model_for(task.instance.process_version)
     element = model.element(task.bpmn_id)
-    application = zones.application_element(deploy.model_for(task.zone.instances[0].process_version))
+    application = zones.application_element(deploy.model_for(task.zone.lifecycle.process_version))
     return TaskPage(task, element, application, store.history(session, task.zone_id),
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id))
 

@@ -31,6 +31,7 @@ from workflow.modelxml import Element
 from workflow.services import commit, deploy, progress
 
 PROCESS_ID = "zone_lifecycle"
+HUMAN_TASKS = {"userTask", "manualTask", "task"}
 NAME_FIELD = "zone_name"
 PROVINCE_FIELD = "province"
 
@@ -129,9 +130,18 @@ def page_of(session: Session, user: User, limit: int, offset: int) -> tuple[list
     return rows, store.count_visible_zones(session, user)
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """A timer a running process of the zone waits for, and the task it opens when it fires."""
+
+    element: Element
+    due: datetime
+    then: Element | None
+
+
 @dataclass
 class Trace:
-    """Everything the zone page shows."""
+    """Everything the zone page shows; the diagram's marks come from the instance on screen."""
 
     zone: Zone
     version: ProcessVersion
@@ -146,40 +156,58 @@ class Trace:
     measures: Sequence[Measure] = ()
     experiences: Sequence[Experience] = ()
     adopted: Sequence[Adoption] = ()
+    done: Sequence[str] = ()
+    overdue: Sequence[str] = ()
+    upcoming: Sequence[Upcoming] = ()
+    actionable: frozenset[int] = frozenset()
 
     def of_kind(self, *kinds: str) -> list[ZoneRecord]:
         return [r for r in self.records if r.kind in kinds]
 
     @property
     def current(self) -> list[str]:
-        """Where the zone is on the diagram: open tasks and waiting events, or the end it finished at."""
+        """Where the instance is on the diagram: open tasks and waiting events, or the end it finished at."""
         return [p for p in self.position.split(",") if p] or ([self.end_event] if self.end_event else [])
-
-    @property
-    def done(self) -> list[str]:
-        """Elements already passed, from the history (each once)."""
-        return list(dict.fromkeys(e.bpmn_id for e in self.history if e.bpmn_id and e.kind == "task_completed"))
 
 
 def current_instance(zone: Zone) -> ProcessInstance:
     """Where the zone's main line is: its lifecycle or the running supervision year, else its last step."""
-    main = [i for i in zone.instances if i is zone.instances[0] or i.period_no is not None]
+    main = [i for i in zone.instances if i is zone.lifecycle or i.period_no is not None]
     running = [i for i in main if not i.completed]
     return (running or main)[-1]
 
 
-def trace(session: Session, user: User, zone_id: int, instance_id: int | None = None) -> Trace:
+def _upcoming(zone: Zone) -> list[Upcoming]:
+    """The timers the zone's running processes wait for, soonest first."""
+    found = []
+    for instance in (i for i in zone.instances if not i.completed and i.next_timer_at is not None):
+        model = deploy.model_for(instance.process_version)
+        for bpmn_id, due in model.restore(instance.state).waiting_timers():
+            element = model.element(bpmn_id)
+            then = next((model.element(t) for t in element.targets
+                         if t in model.elements and model.element(t).kind in HUMAN_TASKS), None)
+            found.append(Upcoming(element, due, then))
+    return sorted(found, key=lambda u: u.due)
+
+
+def trace(session: Session, user: User, zone_id: int, instance_id: int | None = None,
+          now: datetime | None = None) -> Trace:
     zone = store.visible_zone(session, user, zone_id)
     if zone is None:
         raise NotFound(Msg("没有这个试验区"))
+    now = now or utcnow()
     chosen = [i for i in zone.instances if i.id == instance_id]
     instance = chosen[0] if chosen else current_instance(zone)
     model = deploy.model_for(instance.process_version)
-    lifecycle = deploy.model_for(zone.instances[0].process_version)
-    return Trace(zone, instance.process_version, model, store.zone_open_tasks(session, zone.id),
+    lifecycle = deploy.model_for(zone.lifecycle.process_version)
+    open_tasks = store.zone_open_tasks(session, zone.id)
+    overdue = [t.bpmn_id for t in open_tasks if t.instance_id == instance.id and t.due_at and t.due_at < now]
+    return Trace(zone, instance.process_version, model, open_tasks,
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
                  instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
-                 store.experiences(session, zone.id), store.adoptions(session, zone.id))
+                 store.experiences(session, zone.id), store.adoptions(session, zone.id),
+                 done=model.restore(instance.state).completed_elements(), overdue=overdue,
+                 upcoming=_upcoming(zone), actionable=frozenset(store.actionable_task_ids(session, user, zone.id)))
 
 
 def rating_points(trace: Trace) -> list[Point]:

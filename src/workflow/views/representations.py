@@ -31,7 +31,7 @@ def form(element: Element, lang: str) -> dict[str, Any]:
 
 
 def zone(z: Zone, stage: str) -> dict[str, Any]:
-    instance = z.instances[0]
+    instance = z.lifecycle
     return {
         "id": z.id, "name": z.name, "province": z.province, "status": z.status.value, "stage": stage,
         "applicant": z.applicant.code,

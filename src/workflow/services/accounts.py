@@ -240,8 +240,14 @@ def _account_event(kind: str, admin: User | None, username: str, roles: set[Role
                                          "active": active})
 
 
+def _settings(user: User) -> dict[str, object]:
+    """What an administrator may change on an account, as the audit log records it."""
+    return {"organisation": user.organisation.code, "roles": sorted(r.value for r in user.roles),
+            "display_name": user.display_name, "active": user.active}
+
+
 def update_user(session: Session, admin: User, user_id: int, account: Account) -> User:
-    """Change an account's roles, organisation, name, state or password."""
+    """Change an account's roles, organisation, name, state or password; the audit entry records before → after."""
     user = get_user(session, admin, user_id)
     errors: dict[str, Msg] = {}
     org, roles = _check(session, account, errors)
@@ -249,12 +255,23 @@ def update_user(session: Session, admin: User, user_id: int, account: Account) -
         errors["roles"] = Msg("不能取消自己的管理员角色或停用自己")
     if errors:
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
+    before = _settings(user)
+    after = {"organisation": org.code, "roles": sorted(r.value for r in roles),
+             "display_name": account.display_name or user.username, "active": account.active}
+    changes: dict[str, object] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if account.password:
+        changes["password"] = "changed"  # noqa: S105 - a marker, never the password
+    if not changes:
+        return user
     user.organisation_id = org.id
-    user.display_name = account.display_name or user.username
+    user.display_name = str(after["display_name"])
     user.active = account.active
-    user.role_rows = [UserRole(role=r) for r in sorted(roles)]
+    if before["roles"] != after["roles"]:
+        user.role_rows = [UserRole(role=r) for r in sorted(roles)]
     if account.password:
         user.password_hash = hash_password(account.password)
-    store.add_event(session, _account_event("user_changed", admin, user.username, roles, org.code, user.active))
+    event = _account_event("user_changed", admin, user.username, roles, org.code, user.active)
+    event.data = {**event.data, "changes": changes}
+    store.add_event(session, event)
     commit(session)
     return user

@@ -22,9 +22,9 @@ def _account() -> accounts.Account:
                             password=form.get("password") or None)
 
 
-def _user_form(user=None, errors=None, status=200):
+def _user_form(account=None, errors=None, status=200):
     session, admin = db_session(), current_user()
-    return render_template("admin_user.html", user=user, roles=list(Role), errors=errors or {},
+    return render_template("admin_user.html", account=account, roles=list(Role), errors=errors or {},
                            organisations=accounts.organisations(session, admin), form=request.form), status
 
 

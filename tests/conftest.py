@@ -23,6 +23,8 @@ UNIT_USERS = {"opinion_clearance": "hq.clearance", "opinion_cnca": "hq.cnca", "o
               "opinion_plant_animal": "hq.plant", "opinion_inspection": "hq.inspection", "opinion_food": "hq.food"}
 START = datetime(2027, 1, 4, 1, 30, tzinfo=UTC)
 SCORES = ("score_reform", "score_facilitation", "score_safety", "score_innovation")
+MEASURE = {"title": "第三方检验结果采信", "kind": "institutional", "description": "采信第三方检验结果",
+           "departs_from_rules": False}
 
 
 def application(**overrides) -> dict:
@@ -107,16 +109,29 @@ def act(session, name: str, bpmn_id: str, now: datetime | None = None, **data):
     return tasks.complete(session, me, task.id, data, now=now)
 
 
-def approve_zone(session, now: datetime = START, **overrides):
-    """A zone filed by henan.gov and taken through recommendation, acceptance and approval at ``now``."""
-    zone = zones.file_application(session, user(session, "henan.gov"), application(**overrides), now=now)
-    act(session, "henan.bureau", "bureau_recommendation", now, decision="recommend", comment="同意")
+def approve_zone(session, gov: str = "henan.gov", name: str = "郑州航空港国检试验区", province: str = "henan",
+                 bureau: str = "henan.bureau", now: datetime = START):
+    """A zone filed by ``gov`` and taken through recommendation, acceptance and approval at ``now``."""
+    zone = zones.file_application(session, user(session, gov), application(zone_name=name, province=province),
+                                  now=now)
+    act(session, bureau, "bureau_recommendation", now, decision="recommend", comment="同意")
     act(session, "hq.clearance", "organise_acceptance", now, acceptance_date="2027-01-04", acceptance_scope="现场")
-    for bpmn_id, name in UNIT_USERS.items():
-        act(session, name, bpmn_id, now, decision="pass", comment="同意")
+    for bpmn_id, name_ in UNIT_USERS.items():
+        act(session, name_, bpmn_id, now, decision="pass", comment="同意")
     act(session, "hq.clearance", "consolidate", now, decision="pass", comment="通过")
     act(session, "hq.leader", "hq_approval", now, decision="approve", comment="同意", approval_number="X-1")
     return zone
+
+
+@pytest.fixture
+def zone(session):
+    """A zone of Henan approved at START, now operating."""
+    return approve_zone(session)
+
+
+def report(session, quarter: str, when: datetime):
+    """henan.bureau files its quarterly report."""
+    act(session, "henan.bureau", f"report_{quarter}", when, summary="运行正常", issues="", risk_level="low")
 
 
 def pass_at(app, when: datetime):
@@ -133,7 +148,7 @@ def run_year(app, session, year_start: datetime, rating_scores) -> datetime:
         session.expire_all()
         if quarter == "q4":
             pass_at(app, when)
-        act(session, "henan.bureau", f"report_{quarter}", when, summary="运行正常", issues="", risk_level="low")
+        report(session, quarter, when)
         if quarter == "q3":
             risk_time = add_duration(year_start, "P10M") + timedelta(hours=1)
             pass_at(app, risk_time)

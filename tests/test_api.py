@@ -195,8 +195,8 @@ def test_process_definitions_and_openapi(api, client):
 def test_zone_detail_carries_records_and_measures(app, session, api):
     from datetime import timedelta
 
-    from tests.test_measures import MEASURE, operating_zone
-    from tests.test_supervision import START, pass_at, report, user
+    from tests.conftest import MEASURE, START, pass_at, report, user
+    from tests.conftest import approve_zone as operating_zone
     from workflow.services import measures
     from workflow.timeparse import add_duration
 

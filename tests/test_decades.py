@@ -7,7 +7,7 @@ from datetime import timedelta
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.test_supervision import START, act, report, zone  # noqa: F401 - the zone fixture
+from tests.conftest import START, act, report
 from workflow.cli import main
 from workflow.models import Event, ProcessInstance, ZoneRecord
 from workflow.timeparse import add_duration

@@ -3,26 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import application
-from tests.test_supervision import START, UNITS, act, user
+from tests.conftest import MEASURE, START, act, application, user
+from tests.conftest import approve_zone as operating_zone
 from workflow import store
 from workflow.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from workflow.models import Adoption, Experience, ItemStatus, Measure
 from workflow.services import experiences, measures, tasks, zones
-
-MEASURE = {"title": "第三方检验结果采信", "kind": "institutional", "description": "采信第三方检验结果",
-           "departs_from_rules": False}
-
-
-def operating_zone(session, gov="henan.gov", name="郑州航空港国检试验区", province="henan", bureau="henan.bureau"):
-    z = zones.file_application(session, user(session, gov), application(zone_name=name, province=province), now=START)
-    act(session, bureau, "bureau_recommendation", START, decision="recommend", comment="同意")
-    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-01-04", acceptance_scope="现场")
-    for bpmn_id, unit in UNITS.items():
-        act(session, unit, bpmn_id, START, decision="pass", comment="同意")
-    act(session, "hq.clearance", "consolidate", START, decision="pass", comment="通过")
-    act(session, "hq.leader", "hq_approval", START, decision="approve", comment="同意", approval_number="X")
-    return z
 
 
 def test_a_measure_within_the_rules_is_recorded_directly(session):

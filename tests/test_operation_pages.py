@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from tests.test_measures import MEASURE, operating_zone
-from tests.test_supervision import START, pass_at, run_year
+from tests.conftest import MEASURE, START, act, application, pass_at, run_year, user
+from tests.conftest import approve_zone as operating_zone
 from workflow.timeparse import add_duration
 
 
 def test_zone_page_shows_ratings_records_and_measures(app, session, login_as):
     zone = operating_zone(session)
-    run_year(app, session, zone, START, 85)
+    run_year(app, session, START, 85)
     session.expire_all()
     pass_at(app, add_duration(START, "P15M"))
     bureau = login_as("henan.bureau")
@@ -36,8 +36,6 @@ def test_measure_form_errors_are_shown_in_place_and_nothing_is_saved(app, sessio
 
 
 def test_no_measure_page_for_a_zone_in_application(session, login_as):
-    from tests.conftest import application
-    from tests.test_supervision import user
     from workflow.services import zones
 
     zone = zones.file_application(session, user(session, "henan.gov"), application(), now=START)
@@ -46,7 +44,6 @@ def test_no_measure_page_for_a_zone_in_application(session, login_as):
 
 
 def test_catalogue_and_adoption_pages(app, session, login_as):
-    from tests.test_supervision import act, user
     from workflow.services import experiences, measures
 
     henan = operating_zone(session)

@@ -2,13 +2,12 @@
 
 from datetime import timedelta
 
-from tests.conftest import application
-from tests.test_supervision import START, run_year, user, zone  # noqa: F401 - the zone fixture
+from tests.conftest import START, application, run_year, user
 from workflow.services import overview, zones
 
 
-def test_overview_counts_overdue_work_and_ratings_within_scope(app, session, zone):  # noqa: F811
-    run_year(app, session, zone, START, 95)
+def test_overview_counts_overdue_work_and_ratings_within_scope(app, session, zone):
+    run_year(app, session, START, 95)
     zones.file_application(session, user(session, "jiangxi.gov"),
                            application(zone_name="赣州国检试验区", province="jiangxi"), now=START)
     late = START + timedelta(days=400)
@@ -21,7 +20,7 @@ def test_overview_counts_overdue_work_and_ratings_within_scope(app, session, zon
     assert [t.bpmn_id for t in jx.overdue] == ["bureau_recommendation"]
 
 
-def test_overview_page_renders_for_hq_and_bureaus(app, session, zone, login_as):  # noqa: F811
+def test_overview_page_renders_for_hq_and_bureaus(app, session, zone, login_as):
     page = login_as("hq.leader").get("/overview")
     assert page.status_code == 200 and "河南" in page.get_data(as_text=True)
     assert "河南" in login_as("henan.bureau").get("/overview").get_data(as_text=True)

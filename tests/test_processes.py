@@ -4,8 +4,10 @@ import io
 
 from sqlalchemy import func, select
 
-from tests.conftest import LIFECYCLE
-from workflow.models import ProcessVersion
+from tests.conftest import LIFECYCLE, application, user
+from workflow import store
+from workflow.models import Event, ProcessVersion
+from workflow.services import zones
 
 
 def upload(client, *files):
@@ -62,3 +64,50 @@ def test_a_model_without_the_fields_the_application_relies_on_is_refused(app, lo
     assert response.status_code == 400
     assert "zone_lifecycle.bpmn:submit_application" in response.get_data(as_text=True)
     assert versions(app) == before
+
+
+def newest(app, process_id="zone_lifecycle"):
+    with app.extensions["workflow.db"].session() as session:
+        version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                                 .order_by(ProcessVersion.version.desc()).limit(1))
+        return version.id, version.version, version.content_hash
+
+
+def test_uploading_an_earlier_versions_file_makes_it_current_again(app, login_as, session):
+    owner = login_as("owner")
+    original = LIFECYCLE.read_bytes()
+    _, _, original_hash = newest(app)
+    changed = original.replace(b'camunda:dueDate="P30D"', b'camunda:dueDate="P20D"', 1)
+    upload(owner, ("zone_lifecycle.bpmn", changed))
+    assert newest(app)[1] == 2
+    response = upload(owner, ("zone_lifecycle.bpmn", original))
+    assert response.status_code == 302
+    _, number, content = newest(app)
+    assert (number, content) == (3, original_hash), "v1's content is current again, as v3"
+    assert "已部署 zone_lifecycle 第 3 版" in owner.get("/processes").get_data(as_text=True)
+    event = session.scalar(select(Event).where(Event.kind == "deployed").order_by(Event.id.desc()).limit(1))
+    assert event.actor == "owner" and "same content as v1" in event.comment and event.data["same_as"] == 1
+    zone = zones.file_application(session, user(session, "henan.gov"), application())
+    [task] = store.zone_open_tasks(session, zone.id)
+    assert (task.due_at - task.created_at).days == 30, "new applications run on the restored content"
+
+
+def test_a_process_owner_makes_an_earlier_version_current(app, login_as, session):
+    owner = login_as("owner")
+    first_id, _, first_hash = newest(app)
+    upload(owner, ("zone_lifecycle.bpmn", LIFECYCLE.read_bytes().replace(b'"P30D"', b'"P20D"', 1)))
+    page = owner.get("/processes").get_data(as_text=True)
+    assert f'action="/processes/{first_id}/current"' in page
+    refused = login_as("hq.leader").post(f"/processes/{first_id}/current", data={"csrf_token": "x"})
+    assert refused.status_code in (400, 403)
+    leader = login_as("hq.leader")
+    assert leader.post(f"/processes/{first_id}/current", data={"csrf_token": leader.csrf}).status_code == 403
+    assert newest(app)[1] == 2
+    response = owner.post(f"/processes/{first_id}/current", data={"csrf_token": owner.csrf})
+    assert response.status_code == 302
+    assert newest(app)[1:] == (3, first_hash)
+    again = owner.post(f"/processes/{first_id}/current", data={"csrf_token": owner.csrf})
+    assert again.status_code == 409, "already current"
+    assert newest(app)[1] == 3
+    assert session.scalar(select(func.count()).select_from(Event).where(Event.kind == "deployed",
+                                                                        Event.actor == "owner")) == 2

@@ -6,7 +6,7 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import START, act, application, approve_zone, pass_at, run_year, user
+from tests.conftest import START, act, application, pass_at, run_year, user
 from workflow import store
 from workflow.models import Event, HumanTask, ProcessInstance, TaskStatus, ZoneRecord, ZoneStatus
 from workflow.services import tasks, timers, zones
@@ -15,18 +15,6 @@ from workflow.timeparse import add_duration
 
 def open_ids(session, zone_id):
     return sorted(t.bpmn_id for t in store.zone_open_tasks(session, zone_id))
-
-
-@pytest.fixture
-def zone(session):
-    """A zone approved at START, now operating."""
-    z = approve_zone(session)
-    assert z.status == ZoneStatus.OPERATING
-    return z
-
-
-def report(session, quarter, when):
-    act(session, "henan.bureau", f"report_{quarter}", when, summary="运行正常", issues="", risk_level="low")
 
 
 def ratings(session, zone_id):

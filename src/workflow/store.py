@@ -38,9 +38,11 @@ def versions(session: Session) -> Sequence[ProcessVersion]:
 
 
 def version_by_hash(session: Session, process_id: str, content_hash: str) -> ProcessVersion | None:
+    """The newest version of a process with this content, if any."""
     return session.scalar(
         select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                      ProcessVersion.content_hash == content_hash)
+        .order_by(ProcessVersion.version.desc()).limit(1)
     )
 
 

@@ -16,13 +16,10 @@ if TYPE_CHECKING:
 
 
 class ProcessVersion(Base):
-    """A deployed BPMN model, stored once per content hash."""
+    """A deployed BPMN model; deploying an older content again makes a new version that is current again."""
 
     __tablename__ = "process_version"
-    __table_args__ = (
-        UniqueConstraint("process_id", "version"),
-        UniqueConstraint("process_id", "content_hash"),
-    )
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(100))

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from workflow import engine, modelxml, store
-from workflow.errors import EngineFailure, InvalidModel, Msg, NotFound, PermissionDenied
+from workflow.errors import Conflict, EngineFailure, InvalidModel, Msg, NotFound, PermissionDenied
 from workflow.models import Event, ProcessVersion, User
 from workflow.roles import Role
 from workflow.services import commit
@@ -75,23 +75,55 @@ def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str,
     if broken:
         raise InvalidModel(broken)
     digest = hashlib.sha256(content + b"".join(name.encode() + used[name] for name in sorted(used))).hexdigest()
-    existing = store.version_by_hash(session, model.process_id, digest)
-    if existing is not None:
-        return existing, False
+    latest = store.latest_version(session, model.process_id)
+    if latest is not None and latest.content_hash == digest:
+        return latest, False
+    return _add_version(session, model.process_id, model.name, filename, content.decode("utf-8"),
+                        {k: v.decode("utf-8") for k, v in used.items()}, digest, user), True
+
+
+def _add_version(session: Session, process_id: str, name: str, filename: str, source: str,
+                 decisions: dict[str, str], digest: str, user: User | None) -> ProcessVersion:
+    """A new current version; content equal to an older version's makes that content current again."""
+    earlier = store.version_by_hash(session, process_id, digest)
     version = ProcessVersion(
-        process_id=model.process_id, version=store.next_version_number(session, model.process_id),
-        name=model.name, filename=filename, content_hash=digest, source=content.decode("utf-8"),
-        decisions={k: v.decode("utf-8") for k, v in used.items()}, deployed_by_id=user.id if user else None,
+        process_id=process_id, version=store.next_version_number(session, process_id), name=name,
+        filename=filename, content_hash=digest, source=source, decisions=decisions,
+        deployed_by_id=user.id if user else None,
     )
     session.add(version)
     session.flush()
+    again = f", same content as v{earlier.version}" if earlier is not None else ""
     store.add_event(session, Event(
         kind="deployed", actor=user.username if user else "system", actor_id=user.id if user else None,
         role=user.role_label if user else "", organisation=user.organisation.name if user else "",
-        comment=f"{model.process_id} v{version.version} ({filename})",
-        data={"process_id": model.process_id, "version": version.version, "hash": digest},
+        comment=f"{process_id} v{version.version} ({filename}{again})",
+        data={"process_id": process_id, "version": version.version, "hash": digest,
+              "same_as": earlier.version if earlier is not None else None},
     ))
-    return version, True
+    return version
+
+
+def make_current(session: Session, user: User, version_id: int) -> tuple[ProcessVersion, ProcessVersion]:
+    """Roll back to an earlier version: its content becomes the newest version (new zones start on it)."""
+    _ensure_owner(user)
+    chosen = version(session, version_id)
+    latest = store.latest_version(session, chosen.process_id)
+    if latest is not None and latest.content_hash == chosen.content_hash:
+        raise Conflict(Msg("%(p)s 第 %(v)s 版的内容已是当前版本", p=chosen.process_id, v=chosen.version))
+    created = _add_version(session, chosen.process_id, chosen.name, chosen.filename, chosen.source,
+                           dict(chosen.decisions), chosen.content_hash, user)
+    commit(session)
+    return chosen, created
+
+
+def current_ids(versions: list[ProcessVersion]) -> set[int]:
+    """The newest version of each process (the one new cases start on)."""
+    newest: dict[str, ProcessVersion] = {}
+    for v in versions:
+        if v.process_id not in newest or v.version > newest[v.process_id].version:
+            newest[v.process_id] = v
+    return {v.id for v in newest.values()}
 
 
 def deploy(session: Session, filename: str, content: bytes, tables: Mapping[str, bytes] | None = None,
@@ -102,10 +134,14 @@ def deploy(session: Session, filename: str, content: bytes, tables: Mapping[str,
     return version, created
 
 
-def upload(session: Session, user: User, files: Mapping[str, bytes]) -> list[tuple[ProcessVersion, bool]]:
-    """A process owner's upload: .bpmn files, with the .dmn tables they use; all deploy or none does."""
+def _ensure_owner(user: User) -> None:
     if not user.has(Role.PROCESS_OWNER, Role.ADMIN):
         raise PermissionDenied(Msg("只有流程管理员可以部署流程"))
+
+
+def upload(session: Session, user: User, files: Mapping[str, bytes]) -> list[tuple[ProcessVersion, bool]]:
+    """A process owner's upload: .bpmn files, with the .dmn tables they use; all deploy or none does."""
+    _ensure_owner(user)
     problems = []
     for name, content in files.items():
         if not name.endswith((".bpmn", ".dmn")):

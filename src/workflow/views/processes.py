@@ -15,7 +15,8 @@ bp = Blueprint("processes", __name__, url_prefix="/processes")
 @bp.get("")
 @login_required
 def index():
-    return render_template("processes.html", versions=deploy.versions(db_session()), problems=[])
+    versions = deploy.versions(db_session())
+    return render_template("processes.html", versions=versions, current=deploy.current_ids(versions), problems=[])
 
 
 @bp.post("")
@@ -26,7 +27,8 @@ def upload():
         results = deploy.upload(db_session(), current_user(), files)
     except InvalidModel as exc:
         db_session().rollback()
-        return render_template("processes.html", versions=deploy.versions(db_session()),
+        versions = deploy.versions(db_session())
+        return render_template("processes.html", versions=versions, current=deploy.current_ids(versions),
                                problems=exc.problems), 400
     for version, created in results:
         message = "已部署 %(p)s 第 %(v)s 版" if created else "%(p)s 没有变化，仍为第 %(v)s 版"
@@ -44,3 +46,12 @@ def show(version_id: int):
 @login_required
 def diagram(version_id: int):
     return Response(deploy.version(db_session(), version_id).source, mimetype="application/xml")
+
+
+@bp.post("/<int:version_id>/current")
+@login_required
+def make_current(version_id: int):
+    chosen, created = deploy.make_current(db_session(), current_user(), version_id)
+    flash(tr(Msg("已将 %(p)s 第 %(v)s 版的内容设为当前版本（新版本号 %(n)s）", p=created.process_id,
+                 v=chosen.version, n=created.version)))
+    return redirect(url_for("processes.index"))

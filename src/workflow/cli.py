@@ -125,11 +125,17 @@ def user() -> None:
               help="Repeat for several roles.")
 @click.option("--org", "organisation", required=True, help="Organisation code, e.g. henan-bureau.")
 @click.option("--name", "display_name", default="", help="Display name.")
-@click.password_option(help="Prompted for when not given (at least 8 characters).")
-def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, password: str) -> None:
-    """Create a user account."""
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.option("--password", default=None, help="Discouraged: shell history and the process list keep it.")
+def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, password_stdin: bool,
+             password: str | None) -> None:
+    """Create a user account; the password is prompted for (or read with --password-stdin).
+
+    Passwords have at least 12 characters, are not common ones and are not the user name.
+    """
     from workflow.services import accounts
 
+    password = _new_password(password, password_stdin)
     _, db = _database()
     with db.session() as session:
         try:
@@ -138,6 +144,18 @@ def user_add(username: str, roles: tuple[str, ...], organisation: str, display_n
         except InvalidForm as exc:
             _fail_form(exc)
     click.echo(f"user {created.username} created")
+
+
+def _new_password(given: str | None, from_stdin: bool) -> str:
+    if given is not None and from_stdin:
+        raise click.UsageError("give the password one way: --password-stdin or the prompt")
+    if given is not None:
+        click.echo("warning: a password on the command line stays in shell history and is visible to other "
+                   "users in the process list; use the prompt or --password-stdin", err=True)
+        return given
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @main.group()

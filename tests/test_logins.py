@@ -166,3 +166,10 @@ def test_old_counters_are_forgotten(session):
     fail(session, "nobody", ATTACKER, then)
     logins.login(session, "henan.gov", PASSWORD, ip=OWNER)
     assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username == "nobody")) == 0
+
+
+def test_the_audit_page_shows_the_counts(client, login_as):
+    for _ in range(7):
+        client.get("/api/v1/zones", environ_base={"REMOTE_ADDR": ATTACKER})
+    page = login_as("admin").get("/admin/audit").get_data(as_text=True)
+    assert f"<td>{ATTACKER}</td><td>7</td>" in page

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from workflow import characters, passwords, store
 from workflow.errors import InvalidForm, Msg, NotFound, PermissionDenied
-from workflow.models import Event, Organisation, User, UserRole
+from workflow.models import Event, Organisation, RefusalTally, User, UserRole
 from workflow.roles import ROLES_OF_KIND, OrgKind, Role
 from workflow.services import commit
 from workflow.services.logins import end_sessions, hash_password
@@ -59,6 +59,12 @@ def audit_log(session: Session, admin: User | None, kinds: Iterable[str], limit:
     ensure_admin(admin)
     query = select(Event).where(Event.kind.in_(list(kinds))).order_by(Event.at.desc(), Event.id.desc())
     return list(session.scalars(query.limit(limit)))
+
+
+def refusal_tallies(session: Session, admin: User | None, limit: int = 100) -> list[RefusalTally]:
+    """Refusals of requests without a login, counted per address and minute, newest first."""
+    ensure_admin(admin)
+    return list(store.refusal_tallies(session, limit))
 
 
 def add_organisation(session: Session, code: str, name: str, kind: str, province: str | None,

@@ -55,7 +55,9 @@ def init(demo: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, help="Default: $PORT or 5000.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker; with more than one, a worker serves other requests while a login hashes.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the application with gunicorn (a production WSGI server)."""
     from gunicorn.app.base import BaseApplication
 
@@ -67,6 +69,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 60)
+            self.cfg.set("threads", threads)
 
         def load(self):
             return create_app()

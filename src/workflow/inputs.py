@@ -30,8 +30,13 @@ def id_param(values: Mapping[str, str], name: str) -> int | None:
     return number
 
 
+def storable(text: str) -> str:
+    """``text`` with NUL and lone surrogates replaced, for recording what was sent (e.g. a login name)."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 def _safe_key(key: str) -> str:
-    return _UNSTORABLE.sub("\ufffd", key)[:100]
+    return storable(key)[:100]
 
 
 def _refuse(field: str) -> InvalidForm:

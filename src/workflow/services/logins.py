@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from workflow import store
+from workflow import inputs, store
 from workflow.errors import Msg, NotAuthenticated, TooManyAttempts
 from workflow.models import ApiToken, Event, LoginAttempt, User, utcnow
 from workflow.services import audit, commit
@@ -93,7 +93,7 @@ def login(session: Session, username: str, password: str, ip: str = "", via: str
           now: datetime | None = None) -> User:
     """Check a password; every attempt is counted and audited, and repeated failures slow that name there down."""
     now = now or utcnow()
-    username = (username or "").strip().lower()[:64]
+    username = inputs.storable((username or "").strip().lower()[:64])
     attempt = _admit(session, username, ip, via, now)
     user = store.user_by_name(session, username) if USERNAME.fullmatch(username) else None
     if not _verify(user, password or "") or user is None or not user.active:

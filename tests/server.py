@@ -22,14 +22,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str, workers: int = 1, password: str = "demo-pass-1"):  # noqa: S107 - demo data
+def served(database_url: str, workers: int = 1, password: str = "demo-pass-1",  # noqa: S107 - demo data
+           threads: int = 1):
     """Run `workflow init --demo` then `workflow serve`; yield the base URL; stop the server."""
     env = {**os.environ, "WORKFLOW_DATABASE_URL": database_url, "WORKFLOW_SECRET_KEY": "served-test",
            "WORKFLOW_DEMO_PASSWORD": password}
     subprocess.run([BIN / "workflow", "init", "--demo"], env=env, check=True, capture_output=True)
     port = free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen([BIN / "workflow", "serve", "--port", str(port), "--workers", str(workers)],
+    proc = subprocess.Popen([BIN / "workflow", "serve", "--port", str(port), "--workers", str(workers),
+                             "--threads", str(threads)],
                             env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -79,7 +79,9 @@ def test_application_is_filed_and_recommended(browser, base_url, tmp_path):
     assert "henan.bureau" in history and "同意推荐，建议加强查验能力建设" in history
     bureau.wait_for_selector("#diagram[data-state=ready]", timeout=15000)
     assert bureau.locator("#diagram .djs-element.is-current").count() == 1, "organise_acceptance is highlighted"
-    assert bureau.locator("#diagram .djs-element.is-done").count() == 2
+    for step in ("submit_application", "bureau_recommendation", "recommendation_gateway"):
+        assert bureau.locator(f'#diagram .djs-element.is-done[data-element-id="{step}"]').count() == 1, step
+    assert bureau.locator('#diagram .djs-element.is-done[data-element-id="organise_acceptance"]').count() == 0
     bureau.goto(base_url + "/inbox")
     assert bureau.locator("table.list tr", has_text="开封国检试验区").count() == 0
 

@@ -8,7 +8,7 @@ from tests.conftest import LIFECYCLE
 from workflow.db import Database
 from workflow.models import Organisation, ProcessVersion, User
 from workflow.roles import Role
-from workflow.services import accounts
+from workflow.services import logins
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_init_demo_twice_creates_everything_once(env):
     assert "0 model version(s) deployed, 0 demo user(s) created" in second.output
     assert count(env, User) == 16 and count(env, ProcessVersion) == 4 and count(env, Organisation) == 12
     with env.session() as session:
-        assert accounts.login(session, "henan.gov", "demo-cli-1").organisation.code == "henan-gov"
+        assert logins.login(session, "henan.gov", "demo-cli-1").organisation.code == "henan-gov"
 
 
 def test_init_without_demo_creates_no_account(env):
@@ -55,16 +55,35 @@ def test_user_add_creates_a_real_account_and_refuses_bad_input(env):
     run("init")
     added = run("org", "add", "henan-bureau", "--name", "河南局", "--kind", "bureau", "--province", "henan")
     assert added.exit_code == 0, added.output
-    ok = run("user", "add", "zhang.san", "--role", "bureau", "--org", "henan-bureau", "--password", "s3cret-pass")
+    ok = run("user", "add", "zhang.san", "--role", "bureau", "--org", "henan-bureau", "--password-stdin",
+             input="Luoyang-peony-garden-7\n")
     assert ok.exit_code == 0, ok.output
+    assert "warning" not in ok.output
     with env.session() as session:
-        user = accounts.login(session, "zhang.san", "s3cret-pass")
-        assert user.roles == {Role.BUREAU} and not user.password_hash.startswith("s3cret")
-    dup = run("user", "add", "zhang.san", "--role", "bureau", "--org", "nowhere", "--password", "short")
+        user = logins.login(session, "zhang.san", "Luoyang-peony-garden-7")
+        assert user.roles == {Role.BUREAU} and not user.password_hash.startswith("Luoyang")
+    dup = run("user", "add", "zhang.san", "--role", "bureau", "--org", "nowhere", "--password-stdin", input="short\n")
     assert dup.exit_code == 1
-    assert "username: 已存在" in dup.output and "password: 密码至少 8 位" in dup.output
+    assert "username: 已存在" in dup.output and "password: 密码至少 12 位" in dup.output
     assert "organisation: 没有这个单位" in dup.output
     assert count(env, User) == 1
+
+
+def test_user_add_prompts_for_the_password_and_warns_when_it_is_on_the_command_line(env):
+    run("init")
+    run("org", "add", "henan-bureau", "--name", "河南局", "--kind", "bureau", "--province", "henan")
+    prompted = run("user", "add", "li.si", "--role", "bureau", "--org", "henan-bureau",
+                   input="Kaifeng-iron-pagoda-9\nKaifeng-iron-pagoda-9\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert "Kaifeng" not in prompted.output, "the prompt does not echo"
+    given = run("user", "add", "wang.wu", "--role", "bureau", "--org", "henan-bureau",
+                "--password", "Anyang-oracle-bones-3")
+    assert given.exit_code == 0 and "warning: a password on the command line" in given.output
+    common = run("user", "add", "zhao.liu", "--role", "bureau", "--org", "henan-bureau", "--password-stdin",
+                 input="Password2024!\n")
+    assert common.exit_code == 1 and "password: 这个密码太常见" in common.output
+    with env.session() as session:
+        assert logins.login(session, "li.si", "Kaifeng-iron-pagoda-9").username == "li.si"
 
 
 def test_org_add_needs_a_province_for_bureaus(env):

@@ -18,6 +18,7 @@ from tests.server import BIN, served
 
 CHECKS = "all"
 EXCLUDED = "positive_data_acceptance"
+REVOKE = "DELETE /token"
 
 
 def _post(url: str, body: dict, token: str | None = None) -> dict:
@@ -27,19 +28,27 @@ def _post(url: str, body: dict, token: str | None = None) -> dict:
         return json.loads(response.read())
 
 
+def _fuzz(base: str, token: str, tmp_path: Path, *selection: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [BIN / "schemathesis", "run", f"{base}/api/v1/openapi.json", "--url", f"{base}/api/v1",
+         "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--exclude-checks", EXCLUDED,
+         "--max-examples", os.environ.get("WORKFLOW_FUZZ_EXAMPLES", "40"), "--workers", "1",
+         "--seed", os.environ.get("WORKFLOW_FUZZ_SEED", "262"), "--suppress-health-check", "all",
+         "--warnings", "off", "--report", "junit", "--report-dir", str(tmp_path / "report"), *selection],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )
+
+
 def test_api_conforms_to_its_openapi_document(tmp_path: Path):
+    """Revoking the token runs on its own, with a token of its own, so it cannot end the others' token midway."""
     with served(f"sqlite:///{tmp_path / 'fuzz.sqlite3'}") as base:
         token = _post(base + "/api/v1/token", {"username": "henan.gov", "password": PASSWORD})["token"]
         _post(base + "/api/v1/zones", application(), token)
-        result = subprocess.run(
-            [BIN / "schemathesis", "run", f"{base}/api/v1/openapi.json", "--url", f"{base}/api/v1",
-             "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--exclude-checks", EXCLUDED,
-             "--max-examples", os.environ.get("WORKFLOW_FUZZ_EXAMPLES", "40"), "--workers", "1",
-             "--seed", os.environ.get("WORKFLOW_FUZZ_SEED", "262"), "--suppress-health-check", "all",
-             "--warnings", "off", "--report", "junit", "--report-dir", str(tmp_path / "report")],
-            capture_output=True, text=True, timeout=600, cwd=tmp_path,
-        )
-    summary = result.stdout[-4000:]
-    assert result.returncode == 0, summary
-    assert "10 selected / 10 total" in result.stdout, "every operation was fuzzed"
-    assert "No issues found" in result.stdout, summary
+        result = _fuzz(base, token, tmp_path, "--exclude-name", REVOKE)
+        revoking = _post(base + "/api/v1/token", {"username": "henan.bureau", "password": PASSWORD})["token"]
+        revoked = _fuzz(base, revoking, tmp_path, "--include-name", REVOKE)
+    for run, selected in ((result, "10 selected / 11 total"), (revoked, "1 selected / 11 total")):
+        summary = run.stdout[-4000:]
+        assert run.returncode == 0, summary
+        assert selected in run.stdout, "every operation was fuzzed"
+        assert "No issues found" in run.stdout, summary

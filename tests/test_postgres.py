@@ -17,7 +17,7 @@ from tests.conftest import BPMN_DIR, PASSWORD, application
 from tests.server import served
 from workflow import store
 from workflow.db import Database
-from workflow.errors import Conflict
+from workflow.errors import Conflict, NotAuthenticated
 from workflow.models import ZoneStatus
 from workflow.services import setup, tasks, zones
 
@@ -185,3 +185,45 @@ def test_two_workers_fire_each_timer_once(pg):
                                .where(HumanTask.bpmn_id == "recommendation_escalation"))
     assert escalations == 6
     assert timers.run_pass(pg, late).fired == 0
+
+
+@pytest.fixture
+def pg_client(pg_url):
+    from workflow import create_app
+
+    app = create_app({"DATABASE_URL": pg_url, "SECRET_KEY": "pg", "BPMN_DIR": str(BPMN_DIR)})
+    db = app.extensions["workflow.db"]
+    db.upgrade()
+    with db.session() as session:
+        setup.init(session, BPMN_DIR, demo=True, demo_password=PASSWORD)
+    yield app.test_client()
+    db.dispose()
+
+
+def test_bad_text_and_login_counters_on_postgres(pg_client):
+    from tests.conftest import csrf_of
+    from workflow.services import logins
+
+    client = pg_client
+    refused = client.post("/api/v1/token", json={"username": "henan\x00gov", "password": PASSWORD})
+    assert refused.status_code == 400 and set(refused.json["fields"]) == {"username"}
+    page = client.post("/login", data={"username": "henan\x00gov", "password": "x", "csrf_token": csrf_of(client)})
+    assert page.status_code == 400
+    token = client.post("/api/v1/token", json={"username": "henan.gov", "password": PASSWORD}).json["token"]
+    body = '{"zone_name": "\\udc00国检试验区"}'
+    surrogate = client.post("/api/v1/zones", data=body, content_type="application/json",
+                            headers={"Authorization": f"Bearer {token}"})
+    assert surrogate.status_code == 400
+    for _ in range(logins.FREE_FAILURES):
+        assert client.post("/api/v1/token", json={"username": "henan.bureau", "password": "x"}).status_code == 401
+    assert client.post("/api/v1/token", json={"username": "henan.bureau", "password": PASSWORD}).status_code == 429
+    for _ in range(10):
+        assert client.get("/api/v1/tasks").status_code == 401
+    with pytest.raises(NotAuthenticated), pg_client.application.extensions["workflow.db"].session() as session:
+        logins.login(session, "henan\x00gov", PASSWORD)
+    with pg_client.application.extensions["workflow.db"].session() as session:
+        from sqlalchemy import func, select
+
+        from workflow.models import RefusalTally
+
+        assert session.scalar(select(func.sum(RefusalTally.count))) >= 14

@@ -1,7 +1,9 @@
 """Pages through the Flask test client: login, CSRF, inbox, task forms, statuses, languages."""
 
 import re
+from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, application, csrf_of
@@ -162,3 +164,40 @@ def test_claiming_from_the_task_page(login_as):
     assert first.post(f"/tasks/{task_id}/unclaim", data={"csrf_token": first.csrf}).status_code == 302
     done = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x", "csrf_token": second.csrf})
     assert done.status_code == 302
+
+
+def login_then(client, target):
+    token = csrf_of(client)
+    return client.post("/login", data={"username": "henan.gov", "password": PASSWORD, "csrf_token": token,
+                                       "next": target})
+
+
+@pytest.mark.parametrize("target", [
+    "/\t/evil.example", "/%09/evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
+    "/\\/evil.example", "https://evil.example", "javascript:alert(1)", "http:/evil.example", "%2F%2Fevil.example",
+    "/%2F/evil.example", "/%5Cevil.example", " //evil.example", "/\x0b/evil.example", "\x1b//evil.example",
+    "data:text/html,x", "evil.example", "/\u3000/evil.example",
+])
+def test_login_never_redirects_off_site(client, target):
+    response = login_then(client, target)
+    assert response.status_code == 302
+    # What a browser makes of the Location: tabs and line breaks dropped, backslashes read as slashes.
+    seen = re.sub(r"[\t\n\r]", "", response.location).strip("\x00 ").replace("\\", "/")
+    assert seen.startswith("/") and not seen.startswith("//"), response.location
+    assert not urlsplit(seen).netloc and not urlsplit(seen).scheme
+
+
+def test_login_redirects_to_a_page_of_the_site(client):
+    assert login_then(client, "/zones?page=2").location == "/zones?page=2"
+
+
+def test_the_percent_encoded_tab_from_the_issue_lands_on_the_inbox(client):
+    page = client.get("/login?next=/%09/evil.example")
+    assert page.status_code == 200
+    assert login_then(client, "/\t/evil.example").location == "/inbox"
+
+
+@pytest.mark.parametrize("target", ["/inbox\r\nSet-Cookie: x=1", "/inbox\nLocation: //evil.example", "/\r"])
+def test_line_breaks_in_next_are_400(client, target):
+    assert login_then(client, target).status_code == 400
+    assert client.get("/login", query_string={"next": target}).status_code == 400

@@ -55,7 +55,9 @@ def init(demo: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, help="Default: $PORT or 5000.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker; with more than one, a worker serves other requests while a login hashes.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the application with gunicorn (a production WSGI server)."""
     from gunicorn.app.base import BaseApplication
 
@@ -67,6 +69,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 60)
+            self.cfg.set("threads", threads)
 
         def load(self):
             return create_app()
@@ -125,11 +128,17 @@ def user() -> None:
               help="Repeat for several roles.")
 @click.option("--org", "organisation", required=True, help="Organisation code, e.g. henan-bureau.")
 @click.option("--name", "display_name", default="", help="Display name.")
-@click.password_option(help="Prompted for when not given (at least 8 characters).")
-def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, password: str) -> None:
-    """Create a user account."""
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.option("--password", default=None, help="Discouraged: shell history and the process list keep it.")
+def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, password_stdin: bool,
+             password: str | None) -> None:
+    """Create a user account; the password is prompted for (or read with --password-stdin).
+
+    Passwords have at least 12 characters, are not common ones and are not the user name.
+    """
     from workflow.services import accounts
 
+    password = _new_password(password, password_stdin)
     _, db = _database()
     with db.session() as session:
         try:
@@ -138,6 +147,18 @@ def user_add(username: str, roles: tuple[str, ...], organisation: str, display_n
         except InvalidForm as exc:
             _fail_form(exc)
     click.echo(f"user {created.username} created")
+
+
+def _new_password(given: str | None, from_stdin: bool) -> str:
+    if given is not None and from_stdin:
+        raise click.UsageError("give the password one way: --password-stdin or the prompt")
+    if given is not None:
+        click.echo("warning: a password on the command line stays in shell history and is visible to other "
+                   "users in the process list; use the prompt or --password-stdin", err=True)
+        return given
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @main.group()

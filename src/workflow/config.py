@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_PASSWORD": "demo",
     "DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_SECURE": False,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "TRUSTED_PROXIES": 0,
 }

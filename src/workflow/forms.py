@@ -12,17 +12,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from workflow import characters
 from workflow.errors import InvalidForm, Msg, Text
 from workflow.modelxml import Field
 
+# Fields whose values are names people tell apart: a zone's name, the title of a measure or an experience.
+NAME_FIELDS = frozenset({"zone_name", "title"})
+_LONG = re.compile(r"[+-]?[0-9]{1,18}")
 _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}
 
 
-def clean(fields: Sequence[Field], raw: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
+def clean(fields: Sequence[Field], raw: Mapping[str, Any], *, strict: bool = False,
+          names: frozenset[str] = NAME_FIELDS) -> dict[str, Any]:
     """Clean values for ``fields``; raise :class:`InvalidForm` with a message per bad field.
 
-    ``strict`` refuses keys that are not fields of the form (the API's behaviour).
+    ``strict`` refuses keys that are not fields of the form (the API's behaviour). The fields in ``names``
+    are names people compare (a zone's name, a title): normalised (NFKC) and refused with invisible characters.
     """
     errors: dict[str, str | Msg] = {}
     data: dict[str, Any] = {}
@@ -34,7 +40,10 @@ def clean(fields: Sequence[Field], raw: Mapping[str, Any], *, strict: bool = Fal
             data[field.id] = field.default
             continue
         try:
-            data[field.id] = _value(field, raw.get(field.id))
+            value = raw.get(field.id)
+            if field.id in names and isinstance(value, str):
+                value = _name(characters.normalise_name(value))
+            data[field.id] = _value(field, value)
         except _Bad as bad:
             errors[field.id] = bad.msg
     for field in fields:
@@ -48,6 +57,13 @@ def clean(fields: Sequence[Field], raw: Mapping[str, Any], *, strict: bool = Fal
 class _Bad(Exception):
     def __init__(self, msg: Msg) -> None:
         self.msg = msg
+
+
+def _name(value: str) -> str:
+    problem = characters.name_problem(value)
+    if problem:
+        raise _Bad(problem)
+    return value
 
 
 def _empty(value: Any) -> bool:
@@ -82,8 +98,9 @@ def _value(field: Field, value: Any) -> Any:
 def _string(field: Field, value: Any) -> str:
     if not isinstance(value, str):
         raise _Bad(Msg("应为文本"))
-    if "\x00" in value:
-        raise _Bad(Msg("含有不允许的字符"))
+    problem = characters.text_problem(value, multiline=field.widget == "textarea")
+    if problem:
+        raise _Bad(problem)
     value = value.replace("\r\n", "\n")
     low, high = field.constraint("minlength"), field.constraint("maxlength")
     if low and len(value) < int(float(low)):
@@ -101,12 +118,11 @@ def _string(field: Field, value: Any) -> str:
 def _long(field: Field, value: Any) -> int:
     if isinstance(value, bool):
         raise _Bad(Msg("应为整数"))
-    try:
-        number = int(value) if isinstance(value, int | str) else None
-    except ValueError:
-        number = None
-    if number is None:
+    if isinstance(value, str):
+        value = int(value) if _LONG.fullmatch(value) else None
+    if not isinstance(value, int):
         raise _Bad(Msg("应为整数"))
+    number = value
     low, high = field.constraint("min"), field.constraint("max")
     if low is not None and number < float(low):
         raise _Bad(Msg("不能小于 %(n)s", n=low))

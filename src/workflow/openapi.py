@@ -58,7 +58,7 @@ def _errors(*codes: int) -> dict[str, Any]:
              401: "No valid bearer token", 403: "Visible, but the user may not do this",
              404: "No such object, or the user may not see it", 409: "The task is already done or claimed by another",
              405: "Method not allowed", 413: "Request body too large", 415: "Body is not application/json",
-             429: "Too many failed logins; retry later"}
+             429: "Logins of this name from this address are slowed down, or too frequent; see Retry-After"}
     return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ref("Error")}}}
             for c in codes}
 
@@ -134,7 +134,10 @@ def document(application: Element | None = None) -> dict[str, Any]:
             "requestBody": _body(_obj({"username": {"type": "string", "minLength": 1},
                                        "password": {"type": "string", "minLength": 1}})),
             "responses": {**_ok(201, _obj({"token": {"type": "string"}, "expires_at": _TIME}), "Token issued"),
-                          **_errors(400, 401, 413, 415, 429)}}},
+                          **_errors(400, 401, 413, 415, 429)}},
+            "delete": {"summary": "Revoke the bearer token of this request (log out of the API)",
+                       "responses": {"204": {"description": "Revoked; the token no longer works"},
+                                     **_errors(401)}}},
         "/tasks": {"get": {"summary": "My inbox: open tasks I may act on", "parameters": _PAGE,
                            "responses": {**_ok(200, page("Task")), **_errors(400, 401)}}},
         "/tasks/{task_id}": {"get": {"summary": "One task with its form", "parameters": _path_id("task_id"),

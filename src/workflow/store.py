@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from workflow import access
 from workflow.models import (
     Adoption,
+    ApiToken,
     CandidateKind,
     Event,
     Experience,
     HumanTask,
+    LoginAttempt,
     Measure,
     ProcessInstance,
     ProcessVersion,
+    RefusalTally,
     TaskCandidate,
     TaskStatus,
     User,
@@ -190,3 +195,69 @@ def experiences(session: Session, zone_id: int) -> Sequence[Experience]:
 
 def adoptions(session: Session, zone_id: int) -> Sequence[Adoption]:
     return session.scalars(select(Adoption).where(Adoption.zone_id == zone_id).order_by(Adoption.adopted_at)).all()
+
+
+def _upsert(session: Session, model: type, keys: dict[str, Any], values: dict[str, Any], changes: dict) -> None:
+    """Insert a row or, when its keys exist, apply ``changes`` to it, in one atomic statement."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**keys, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+def count_login_attempt(session: Session, username: str, ip: str, now: datetime, window: timedelta) -> LoginAttempt:
+    """Count one attempt of this name from this address in the current rate window; the row after counting."""
+    fresh = LoginAttempt.window_start > now - window
+    _upsert(session, LoginAttempt, {"username": username, "ip": ip},
+            {"failures": 0, "window_start": now, "window_count": 1, "last_at": now},
+            {"window_count": case((fresh, LoginAttempt.window_count + 1), else_=1),
+             "window_start": case((fresh, LoginAttempt.window_start), else_=now), "last_at": now})
+    return session.scalars(select(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.ip == ip)
+                           .execution_options(populate_existing=True)).one()
+
+
+def count_login_failure(session: Session, attempt_id: int, now: datetime, forget: timedelta) -> None:
+    recent = LoginAttempt.last_failure_at > now - forget
+    session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(
+        failures=case((recent, LoginAttempt.failures + 1), else_=1), last_failure_at=now))
+
+
+def clear_login_failures(session: Session, attempt_id: int) -> None:
+    session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(failures=0,
+                                                                                    last_failure_at=None))
+
+
+def forget_login_attempts(session: Session, before: datetime) -> None:
+    """Drop counters untouched since ``before`` (they no longer slow anyone down)."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.last_at < before))
+
+
+def tally_refusal(session: Session, ip: str, minute: datetime, now: datetime, request: str) -> int:
+    """Count one refusal for this address in this minute; how many it has now."""
+    _upsert(session, RefusalTally, {"ip": ip, "minute": minute}, {"count": 1, "last_at": now,
+                                                                    "last_request": request[:600]},
+            {"count": RefusalTally.count + 1, "last_at": now, "last_request": request[:600]})
+    return session.scalar(select(RefusalTally.count).where(RefusalTally.ip == ip, RefusalTally.minute == minute))
+
+
+def refusal_tallies(session: Session, limit: int) -> Sequence[RefusalTally]:
+    return session.scalars(select(RefusalTally).order_by(RefusalTally.minute.desc(), RefusalTally.id.desc())
+                           .limit(limit)).all()
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+
+
+def delete_tokens(session: Session, user_id: int | None = None, expired_at: datetime | None = None,
+                  keep_newest: int | None = None) -> None:
+    """Delete a user's tokens (all, or all but the newest ``keep_newest``), or everyone's expired ones."""
+    query = delete(ApiToken)
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    if expired_at is not None:
+        query = query.where(ApiToken.expires_at <= expired_at)
+    if keep_newest is not None:
+        newest = (select(ApiToken.id).where(ApiToken.user_id == user_id)
+                  .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).limit(keep_newest))
+        query = query.where(ApiToken.id.not_in(newest))
+    session.execute(query)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_locale, gettext
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from workflow import charts
+from workflow import charts, inputs
 from workflow.errors import Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts, WorkflowError
 from workflow.models import User, utcnow
 from workflow.roles import Role
-from workflow.services import audit
+from workflow.services import audit, logins
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -32,10 +36,34 @@ def db_session() -> Session:
 
 def current_user() -> User | None:
     if "user" not in g:
-        uid = session.get("uid")
-        user = db_session().get(User, uid) if uid else None
-        g.user = user if user is not None and user.active else None
+        g.user = _session_user()
     return g.user
+
+
+SEEN_EVERY = 60  # seconds: how often the last-activity time in the cookie is renewed
+
+
+def _session_user() -> User | None:
+    """The logged-in user, unless the session was ended, sat idle too long or is older than its lifetime."""
+    if "uid" not in session:
+        return None
+    settings, now = current_app.config["WORKFLOW"], time.time()
+    started, seen = session.get("iat", 0), session.get("seen", 0)
+    fresh = (now - seen < settings["SESSION_IDLE_MINUTES"] * 60
+             and now - started < settings["SESSION_MAX_HOURS"] * 3600)
+    user = logins.session_user(db_session(), session.get("uid"), session.get("sv")) if fresh else None
+    if user is None:
+        forget_login()
+    elif now - seen >= SEEN_EVERY:
+        session["seen"] = int(now)
+    return user
+
+
+def forget_login() -> None:
+    """Drop the login from the session cookie; the language choice stays."""
+    chosen = session.get("lang")
+    session.clear()
+    session["lang"] = chosen or "zh"
 
 
 def _is_admin() -> bool:
@@ -70,6 +98,26 @@ def _check_csrf() -> None:
         sent = request.form.get("csrf_token", "")
         if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
             abort(400, description=gettext("页面已过期或来源不明（CSRF 校验失败），请返回重试。"))
+
+
+class _JSON(DefaultJSONProvider):
+    """Request bodies are parsed with bounded depth and checked for text no database can store."""
+
+    def loads(self, s, **kwargs):
+        return inputs.loads(s, **kwargs)
+
+
+class _AsciiInt(IntegerConverter):
+    """``<int:…>`` in routes: ASCII digits only (the default ``\\d`` also matches '١٢')."""
+
+    regex = r"[0-9]+"
+
+
+def _check_fields() -> None:
+    """Query strings and forms of the pages (the API checks its own after authenticating)."""
+    if not request.path.startswith("/api/"):
+        inputs.check_fields(request.args.lists())
+        inputs.check_fields(request.form.lists())
 
 
 def _select_locale() -> str:
@@ -148,12 +196,30 @@ def _close_session(_exc: BaseException | None) -> None:
         db.close()
 
 
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+# Model XML is the process owner's upload: should a browser render it, nothing in it runs on our origin.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+
 def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    if request.endpoint != "static":
+        # Pages, API answers and exports are private: no browser or proxy keeps a copy.
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def model_xml(source: str | bytes, name: str) -> Response:
+    """A model's XML for the diagram viewer (fetched by script) and for download, never rendered as a page."""
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] + ".bpmn"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Content-Security-Policy": DOWNLOAD_CSP}
+    return Response(source, mimetype="application/xml", headers=headers)
 
 
 ERROR_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -194,6 +260,9 @@ def _http_error(exc: HTTPException):
 def init_app(app: Flask) -> None:
     translations = str(app.root_path) + "/translations"
     Babel(app, locale_selector=_select_locale, default_translation_directories=translations)
+    app.json = _JSON(app)
+    app.url_map.converters["int"] = _AsciiInt
+    app.before_request(_check_fields)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)

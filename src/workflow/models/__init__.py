@@ -1,6 +1,6 @@
 """Typed ORM rows only: no Flask, no engine. Split by noun; import everything from here."""
 
-from workflow.models.accounts import ApiToken, Organisation, User, UserRole
+from workflow.models.accounts import ApiToken, LoginAttempt, Organisation, User, UserRole
 from workflow.models.base import (
     Base,
     CandidateKind,
@@ -11,12 +11,13 @@ from workflow.models.base import (
     ZoneStatus,
     utcnow,
 )
-from workflow.models.process import Event, HumanTask, ProcessInstance, ProcessVersion, TaskCandidate
+from workflow.models.process import Event, HumanTask, ProcessInstance, ProcessVersion, RefusalTally, TaskCandidate
 from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
 from workflow.roles import OrgKind, Role
 
 __all__ = [
-    "Adoption", "ApiToken", "Base", "CandidateKind", "Event", "Experience", "HumanTask", "ItemStatus", "Measure",
-    "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion", "Role", "TaskCandidate",
-    "TaskStatus", "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
+    "Adoption", "ApiToken", "Base", "CandidateKind", "Event", "Experience", "HumanTask", "ItemStatus",
+    "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion",
+    "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord",
+    "ZoneStatus", "utcnow",
 ]

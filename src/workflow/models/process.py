@@ -142,6 +142,20 @@ class Event(Base):
         return (self.organisation_en or self.organisation) if lang == "en" else self.organisation
 
 
+class RefusalTally(Base):
+    """Refusals of requests without a login, counted per address and minute instead of one audit row each."""
+
+    __tablename__ = "refusal_tally"
+    __table_args__ = (UniqueConstraint("ip", "minute"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    minute: Mapped[datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime]
+    last_request: Mapped[str] = mapped_column(String(600), default="")
+
+
 @event.listens_for(Session, "before_flush")
 def _events_are_append_only(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):

@@ -1,118 +1,22 @@
-"""Organisations, user accounts, logins (with lock-out), API tokens."""
+"""Organisations and user accounts (logins and tokens are in ``logins``)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import store
-from workflow.errors import InvalidForm, Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts
-from workflow.models import ApiToken, Event, Organisation, User, UserRole, utcnow
+from workflow import characters, passwords, store
+from workflow.errors import InvalidForm, Msg, NotFound, PermissionDenied
+from workflow.models import Event, Organisation, RefusalTally, User, UserRole
 from workflow.roles import ROLES_OF_KIND, OrgKind, Role
 from workflow.services import commit
+from workflow.services.logins import end_sessions, hash_password
 
-_HASHER = PasswordHasher()
-# Verifying against this keeps a login for an unknown name as slow as one for a known name.
-_DUMMY_HASH = _HASHER.hash("not a password")
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-MIN_PASSWORD = 8
-LOCK_AFTER = 5            # failed logins of one account within the window lock it ...
-LOCK_WINDOW = timedelta(minutes=15)   # ... for this long after the last failure
-IP_LIMIT = 20             # failed logins from one address within the window pause that address
-TOKEN_LIFETIME = timedelta(hours=8)
-
-
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
-
-
-def _failures(session: Session, column, value: str, now: datetime, since: datetime | None) -> list[datetime]:
-    start = max(now - LOCK_WINDOW, since) if since else now - LOCK_WINDOW
-    return list(session.scalars(select(Event.at).where(Event.kind == "login_failed", column == value,
-                                                       Event.at > start).order_by(Event.at)))
-
-
-def _last_success(session: Session, username: str) -> datetime | None:
-    return session.scalar(select(func.max(Event.at)).where(Event.kind == "login", Event.actor == username))
-
-
-def _throttle(session: Session, username: str, ip: str, now: datetime) -> None:
-    by_ip = _failures(session, Event.ip, ip, now, None) if ip else []
-    if len(by_ip) >= IP_LIMIT:
-        wait = by_ip[-IP_LIMIT] + LOCK_WINDOW - now
-        raise TooManyAttempts(Msg("登录失败次数过多，请 %(m)s 分钟后再试", m=_minutes(wait)),
-                              int(wait.total_seconds()) + 1)
-    by_user = _failures(session, Event.actor, username, now, _last_success(session, username))
-    if len(by_user) >= LOCK_AFTER:
-        wait = by_user[-1] + LOCK_WINDOW - now
-        raise TooManyAttempts(Msg("该账户因多次登录失败已临时锁定，请 %(m)s 分钟后再试", m=_minutes(wait)),
-                              int(wait.total_seconds()) + 1)
-
-
-def _minutes(wait: timedelta) -> int:
-    return max(1, -(-int(wait.total_seconds()) // 60))
-
-
-def login(session: Session, username: str, password: str, ip: str = "", via: str = "web",
-          now: datetime | None = None) -> User:
-    """Check a password; every attempt is audited; repeated failures lock the account and the address."""
-    now = now or utcnow()
-    username = (username or "").strip().lower()[:64]
-    try:
-        _throttle(session, username, ip, now)
-    except TooManyAttempts:
-        store.add_event(session, Event(kind="login_locked", at=now, actor=username, ip=ip, data={"via": via}))
-        commit(session)
-        raise
-    user = store.user_by_name(session, username) if username else None
-    try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-    except (VerificationError, InvalidHashError):
-        user = None
-    if user is None or not user.active:
-        store.add_event(session, Event(kind="login_failed", at=now, actor=username, ip=ip, data={"via": via}))
-        commit(session)
-        raise NotAuthenticated(Msg("用户名或密码错误"))
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    store.add_event(session, Event(kind="login", at=now, actor=user.username, actor_id=user.id, ip=ip,
-                                   role=user.role_label, organisation=user.organisation.name,
-                                   organisation_en=user.organisation.name_en, data={"via": via}))
-    commit(session)
-    return user
-
-
-def issue_token(session: Session, username: str, password: str, ip: str = "",
-                now: datetime | None = None) -> tuple[str, datetime]:
-    """Log in for the API: a new bearer token and when it expires (only its hash is kept)."""
-    now = now or utcnow()
-    user = login(session, username, password, ip, via="api", now=now)
-    token = secrets.token_urlsafe(32)
-    expires = now + TOKEN_LIFETIME
-    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=expires))
-    commit(session)
-    return token, expires
-
-
-def user_for_token(session: Session, token: str, now: datetime | None = None) -> User:
-    now = now or utcnow()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token))) if token else None
-    if row is None or row.expires_at <= now or not row.user.active:
-        raise NotAuthenticated(Msg("令牌无效或已过期，请重新获取"))
-    return row.user
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
 
 def ensure_organisation(session: Session, code: str, name: str, kind: OrgKind, province: str | None = None,
@@ -157,6 +61,12 @@ def audit_log(session: Session, admin: User | None, kinds: Iterable[str], limit:
     return list(session.scalars(query.limit(limit)))
 
 
+def refusal_tallies(session: Session, admin: User | None, limit: int = 100) -> list[RefusalTally]:
+    """Refusals of requests without a login, counted per address and minute, newest first."""
+    ensure_admin(admin)
+    return list(store.refusal_tallies(session, limit))
+
+
 def add_organisation(session: Session, code: str, name: str, kind: str, province: str | None,
                      name_en: str = "", admin: User | None = None) -> Organisation:
     ensure_admin(admin)
@@ -172,13 +82,24 @@ def add_organisation(session: Session, code: str, name: str, kind: str, province
         errors["province"] = Msg("直属局和地方政府必须有所属省份")
     if province and not re.fullmatch(r"[a-z]{2,32}", province):
         errors["province"] = Msg("省份代码须为拼音小写字母，如 henan")
-    if not (name or "").strip() or len(name) > 200:
-        errors["name"] = Msg("必填项，最多 200 个字符")
+    name = _name(name, "name", errors, required=True)
+    name_en = _name(name_en, "name_en", errors)
     if errors:
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
-    org = ensure_organisation(session, code, name.strip(), OrgKind(kind), province or None, (name_en or "").strip())
+    org = ensure_organisation(session, code, name, OrgKind(kind), province or None, name_en)
     commit(session)
     return org
+
+
+def _name(value: str | None, field: str, errors: dict[str, Msg], required: bool = False) -> str:
+    """A name as stored (NFKC, trimmed); a field message when it holds invisible characters or is too long."""
+    name = characters.normalise_name(value or "")
+    problem = characters.name_problem(name)
+    if problem:
+        errors[field] = problem
+    elif (required and not name) or len(name) > 200:
+        errors[field] = Msg("必填项，最多 200 个字符") if required else Msg("最多 %(n)s 个字符", n=200)
+    return name
 
 
 @dataclass
@@ -192,7 +113,8 @@ class Account:
     password: str | None = None
 
 
-def _check(session: Session, account: Account, errors: dict[str, Msg]) -> tuple[Organisation | None, set[Role]]:
+def _check(session: Session, username: str, account: Account,
+           errors: dict[str, Msg]) -> tuple[Organisation | None, set[Role]]:
     org = session.scalar(select(Organisation).where(Organisation.code == account.organisation))
     if org is None:
         errors["organisation"] = Msg("没有这个单位")
@@ -203,10 +125,10 @@ def _check(session: Session, account: Account, errors: dict[str, Msg]) -> tuple[
         errors["roles"] = Msg("不是可选的值")
     elif org is not None and not {Role(r) for r in roles} <= ROLES_OF_KIND[org.kind]:
         errors["roles"] = Msg("这些角色与单位类型不符")
-    if account.password is not None and len(account.password) < MIN_PASSWORD:
-        errors["password"] = Msg("密码至少 %(n)s 位", n=MIN_PASSWORD)
-    if len(account.display_name or "") > 200:
-        errors["display_name"] = Msg("最多 %(n)s 个字符", n=200)
+    problem = passwords.problem(account.password, username) if account.password is not None else None
+    if problem:
+        errors["password"] = problem
+    account.display_name = _name(account.display_name, "display_name", errors)
     return org, {Role(r) for r in roles if r in Role._value2member_map_}
 
 
@@ -215,13 +137,13 @@ def add_user(session: Session, username: str, account: Account, admin: User | No
     ensure_admin(admin)
     errors: dict[str, Msg] = {}
     username = (username or "").strip().lower()
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         errors["username"] = Msg("用户名须为 2-64 位，以小写字母或数字开头，可含小写字母、数字、点、下划线或连字符")
     elif store.user_by_name(session, username) is not None:
         errors["username"] = Msg("已存在")
     if account.password is None:
         errors["password"] = Msg("必填项")
-    org, roles = _check(session, account, errors)
+    org, roles = _check(session, username, account, errors)
     if errors:
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
     created = User(username=username, password_hash=hash_password(account.password), organisation_id=org.id,
@@ -250,7 +172,7 @@ def update_user(session: Session, admin: User, user_id: int, account: Account) -
     """Change an account's roles, organisation, name, state or password; the audit entry records before → after."""
     user = get_user(session, admin, user_id)
     errors: dict[str, Msg] = {}
-    org, roles = _check(session, account, errors)
+    org, roles = _check(session, user.username, account, errors)
     if user.id == admin.id and (Role.ADMIN not in roles or not account.active):
         errors["roles"] = Msg("不能取消自己的管理员角色或停用自己")
     if errors:
@@ -263,6 +185,8 @@ def update_user(session: Session, admin: User, user_id: int, account: Account) -
         changes["password"] = "changed"  # noqa: S105 - a marker, never the password
     if not changes:
         return user
+    if changes.keys() & {"password", "roles", "organisation", "active"}:
+        end_sessions(session, user)
     user.organisation_id = org.id
     user.display_name = str(after["display_name"])
     user.active = account.active

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from workflow.errors import InvalidForm, Msg
 from workflow.roles import OrgKind, Role
 from workflow.services import accounts
+from workflow.services.audit import IN_FULL_PER_MINUTE
 from workflow.views import login_required, refused
 from workflow.web import current_user, db_session, tr
 
@@ -82,5 +83,6 @@ def organisations():
 def audit():
     kind = request.args.get("kind")
     kinds = [kind] if kind in AUDIT_KINDS else AUDIT_KINDS
-    return render_template("admin_audit.html", kinds=AUDIT_KINDS, chosen=kind,
-                           events=accounts.audit_log(db_session(), current_user(), kinds))
+    return render_template("admin_audit.html", kinds=AUDIT_KINDS, chosen=kind, in_full=IN_FULL_PER_MINUTE,
+                           events=accounts.audit_log(db_session(), current_user(), kinds),
+                           tallies=accounts.refusal_tallies(db_session(), current_user()))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
-from workflow import openapi
+from workflow import inputs, openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import accounts, deploy, tasks, zones
+from workflow.services import deploy, logins, tasks, zones
 from workflow.views import representations as rep
 from workflow.web import db_session, lang
 
@@ -21,11 +21,14 @@ def _authenticate() -> None:
     """Only bearer tokens count here: a browser's session cookie never authorises an API call."""
     g.user = None
     if request.endpoint in PUBLIC:
+        inputs.check_fields(request.args.lists())
         return
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated(Msg("需要 Authorization: Bearer 令牌（POST /api/v1/token 获取）"))
-    g.user = accounts.user_for_token(db_session(), token.strip())
+    g.token = token.strip()
+    g.user = logins.user_for_token(db_session(), g.token)
+    inputs.check_fields(request.args.lists())
 
 
 def _body(*allowed: str) -> dict[str, Any]:
@@ -44,11 +47,11 @@ def _page() -> tuple[int, int]:
     errors = {}
     values = {}
     for name, default, low, high in (("limit", 50, 1, 200), ("offset", 0, 0, 10**9)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        number = inputs.integer(request.args.get(name, str(default)))
+        if number is None or not low <= number <= high:
             errors[name] = Msg("应为 %(low)s 到 %(high)s 之间的整数", low=low, high=high)
         else:
-            values[name] = int(raw)
+            values[name] = number
     if errors:
         raise InvalidForm(Msg("查询参数有误"), errors)
     return values["limit"], values["offset"]
@@ -62,8 +65,15 @@ def token():
               if not isinstance(v, str) or not v}
     if errors:
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
-    issued, expires = accounts.issue_token(db_session(), username, password, ip=request.remote_addr or "")
+    issued, expires = logins.issue_token(db_session(), username, password, ip=request.remote_addr or "")
     return jsonify(token=issued, expires_at=rep.iso(expires)), 201
+
+
+@bp.delete("/token")
+def revoke_token():
+    """Log out of the API: the bearer token of this request stops working."""
+    logins.revoke_token(db_session(), g.token)
+    return Response(status=204)
 
 
 @bp.get("/tasks")

@@ -2,40 +2,66 @@
 
 from __future__ import annotations
 
+import re
+import time
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from workflow.errors import NotAuthenticated, TooManyAttempts
-from workflow.services import accounts
-from workflow.web import db_session, tr
+from workflow.errors import InvalidForm, Msg, NotAuthenticated, TooManyAttempts
+from workflow.services import logins
+from workflow.web import current_user, db_session, forget_login, tr
 
 bp = Blueprint("auth", __name__)
+# Browsers drop tabs and line breaks inside a URL and C0 controls and spaces around it: "/\t/x" is "//x".
+_CONTROLS = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("tasks.inbox")
+def _next() -> str:
+    """The page to return to after login, as sent: line breaks (header injection) are a 400."""
+    target = request.values.get("next", "")
+    if "\r" in target or "\n" in target:
+        raise InvalidForm(Msg("参数有误"), {"next": Msg("含有不允许的字符")})
+    return target
+
+
+def _same_site(target: str) -> bool:
+    """A path on this site: no scheme, no host, no backslash, and the same once percent-decoded."""
+    for form in (target, unquote(target)):
+        parts = urlsplit(form)
+        if not form.startswith("/") or form[1:2] in {"/", "\\"} or "\\" in form or parts.scheme or parts.netloc:
+            return False
+    return True
+
+
+def safe_next(target: str) -> str:
+    cleaned = _CONTROLS.sub("", target)
+    return cleaned if cleaned and _same_site(cleaned) else url_for("tasks.inbox")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    target = _next()
     if request.method == "GET":
-        return render_template("login.html", next=request.args.get("next", ""))
+        return render_template("login.html", next=target)
     try:
-        user = accounts.login(db_session(), request.form.get("username", ""), request.form.get("password", ""),
-                              ip=request.remote_addr or "")
+        user = logins.login(db_session(), request.form.get("username", ""), request.form.get("password", ""),
+                            ip=request.remote_addr or "")
     except (NotAuthenticated, TooManyAttempts) as exc:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
         return render_template("login.html", error=tr(exc.message), username=request.form.get("username", ""),
-                               next=request.form.get("next", "")), exc.status
+                               next=target), exc.status, headers
     lang = session.get("lang")
+    now = int(time.time())
     session.clear()
-    session.update({"uid": user.id, "lang": lang or "zh"})
-    return redirect(_safe_next(request.form.get("next")))
+    session.update({"uid": user.id, "sv": user.session_version, "iat": now, "seen": now, "lang": lang or "zh"})
+    return redirect(safe_next(target))
 
 
 @bp.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    session["lang"] = lang or "zh"
+    user = current_user()
+    if user is not None:
+        logins.logout(db_session(), user)
+    forget_login()
     return redirect(url_for("auth.login"))

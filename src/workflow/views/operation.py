@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from workflow import inputs
 from workflow.errors import InvalidForm, Msg
 from workflow.services import experiences, measures
 from workflow.views import form_values, login_required, refused
@@ -34,12 +35,12 @@ def new_measure(zone_id: int):
 def new_experience(zone_id: int):
     zone, element = experiences.form(db_session(), current_user(), zone_id)
     measure = request.values.get("measure", "")
+    measure_id = inputs.id_param(request.values, "measure")
     values, errors, status = {}, {}, 200
     if request.method == "POST":
         values = form_values(element.form, request.form)
         try:
-            experiences.propose(db_session(), current_user(), zone_id, values,
-                                int(measure) if measure.isdigit() else None)
+            experiences.propose(db_session(), current_user(), zone_id, values, measure_id)
             flash(tr("已提出复制推广建议"))
             return redirect(url_for("zones.show", zone_id=zone_id) + "#replication")
         except InvalidForm as exc:
@@ -58,9 +59,8 @@ def catalogue():
 @bp.post("/experiences/<int:experience_id>/adopt")
 @login_required
 def adopt(experience_id: int):
-    zone = request.form.get("zone", "")
     try:
-        experiences.adopt(db_session(), current_user(), experience_id, int(zone) if zone.isdigit() else 0,
+        experiences.adopt(db_session(), current_user(), experience_id, inputs.id_param(request.form, "zone") or 0,
                           request.form.get("note", ""))
     except InvalidForm as exc:
         flash(tr(exc.message) + "：" + "；".join(refused(exc).values()))

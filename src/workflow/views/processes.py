@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidModel, Msg
 from workflow.services import deploy
 from workflow.views import login_required
-from workflow.web import current_user, db_session, tr
+from workflow.web import current_user, db_session, model_xml, tr
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -45,7 +45,8 @@ def show(version_id: int):
 @bp.get("/<int:version_id>/diagram.bpmn")
 @login_required
 def diagram(version_id: int):
-    return Response(deploy.version(db_session(), version_id).source, mimetype="application/xml")
+    version = deploy.version(db_session(), version_id)
+    return model_xml(version.source, f"{version.process_id}-v{version.version}")
 
 
 @bp.post("/<int:version_id>/current")

@@ -136,6 +136,10 @@ class InvalidExpression(WorkflowError):
     status = 400
 
 
+class ExpressionLimit(InvalidExpression):
+    """A model expression would build too big a value or run too long."""
+
+
 class EngineFailure(WorkflowError):
     """The process engine could not run the model (e.g. a condition referring to missing data)."""
 

@@ -44,8 +44,8 @@ translations: $(COMPILED)
 
 # Refresh the catalogue after changing user-facing text (msgids are the zh-CN strings).
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k Msg -k N_ -k tr -o src/workflow/translations/messages.pot .
-	$(BIN)/pybabel update -i src/workflow/translations/messages.pot -d src/workflow/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k Msg -k N_ -k tr -w 120 -o src/workflow/translations/messages.pot .
+	$(BIN)/pybabel update -i src/workflow/translations/messages.pot -d src/workflow/translations --no-fuzzy-matching -w 120
 
 # bpmn-js viewer for the zone page's process diagram, vendored from the npm
 # registry (pinned in web/package-lock.json) so pages load nothing from a CDN.

@@ -67,6 +67,7 @@ bench: install-test
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/decades.py
 	$(BIN)/python bench/logins.py
+	$(BIN)/python bench/hostile.py
 
 clean:
 	rm -rf $(VENV) src/workflow/translations/*/LC_MESSAGES/*.mo

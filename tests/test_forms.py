@@ -17,7 +17,7 @@ def errors_of(fields, raw, **kw):
 
 
 ZONE = field("zone_name", constraints=(("required", None), ("maxlength", "60"),
-                                       ("pattern", r"^[^\s]{2,}国检试验区$")),
+                                       ("pattern", "^[^\\s\u00a0\u3000]{2,}国检试验区$")),
              properties=(("help", "统一命名为“xx国检试验区”"),))
 DECISION = field("decision", "enum", options=[Option("pass", "通过", "Pass"), Option("fail", "不通过", "Fail")])
 POLICIES = field("policies", "enum", options=[Option("a", "A", "A"), Option("b", "B", "B"), Option("c", "C", "C")],
@@ -34,7 +34,8 @@ def test_valid_values_are_cleaned_and_typed():
 
 
 @pytest.mark.parametrize("name", [
-    "郑州", "国检试验区", "郑 州国检试验区", "郑州国检试验区（一期）", "x" * 56 + "国检试验区",
+    "郑州", "国检试验区", "郑 州国检试验区", "郑\u3000州国检试验区", "郑\u00a0州国检试验区",
+    "郑州国检试验区（一期）", "x" * 56 + "国检试验区",
 ])
 def test_zone_names_outside_the_unified_form_are_refused(name):
     assert "zone_name" in errors_of([ZONE], {"zone_name": name})
@@ -86,3 +87,16 @@ def test_readonly_fields_keep_the_model_default():
 def test_strict_refuses_unknown_keys():
     assert errors_of([DECISION], {"decision": "pass", "extra": "1"}, strict=True) == {"extra": "不是此表单的字段"}
     assert forms.clean([DECISION], {"decision": "pass", "extra": "1"}) == {"decision": "pass"}
+
+
+def test_a_catastrophic_pattern_is_matched_in_linear_time():
+    """Python's backtracking ``re`` takes hours for ^(a+)+$ against 40 a's and one other character."""
+    nested = field("code", constraints=(("pattern", "^(a+)+$"),))
+    assert errors_of([nested], {"code": "a" * 40 + "!"}) == {"code": "格式不符"}
+    assert forms.clean([nested], {"code": "a" * 41}) == {"code": "a" * 41}
+
+
+def test_a_value_is_capped_before_it_is_matched():
+    loose = field("code", constraints=(("pattern", ".*"),))
+    assert errors_of([loose], {"code": "a" * 10_001}) == {"code": "最多 10000 个字符"}
+    assert forms.clean([loose], {"code": "a" * 10_000})["code"] == "a" * 10_000

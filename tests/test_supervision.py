@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import START, act, application, pass_at, run_year, user
-from workflow import store
+from workflow import engine, store
+from workflow.errors import EngineFailure
 from workflow.models import Event, HumanTask, ProcessInstance, TaskStatus, ZoneRecord, ZoneStatus
-from workflow.services import tasks, timers, zones
+from workflow.services import failures, tasks, timers, zones
 from workflow.timeparse import add_duration
 
 
@@ -149,3 +150,17 @@ def test_scores_out_of_range_are_refused_and_nothing_is_saved(app, session, zone
     assert set(err.value.fields) == {"score_reform", "score_facilitation", "score_safety"}
     assert session.scalar(select(func.count()).select_from(ZoneRecord)) == before
     assert "evaluation" in open_ids(session, zone.id)
+
+
+def test_a_timer_failure_is_kept_for_the_process_owner_not_in_the_zone_history(app, session, zone, monkeypatch):
+    def broken(self, now):
+        raise EngineFailure("zone_supervision v1: secret_expression failed", "zone_supervision", "q1_due")
+
+    monkeypatch.setattr(engine.Run, "fire_timers", broken)
+    result = pass_at(app, add_duration(START, "P4M"))
+    assert result.failed and "secret_expression" in result.failed[0][1]
+    session.expire_all()
+    recorded = failures.recent(session, user(session, "owner"))
+    assert [(e.zone_id, e.bpmn_id, e.data["during"]) for e in recorded] == [(zone.id, "q1_due", "firing timers")]
+    assert failures.recent(session, user(session, "henan.bureau")) == []
+    assert all(e.kind != "model_failure" for e in store.history(session, zone.id))

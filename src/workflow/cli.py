@@ -208,15 +208,18 @@ def zones(username: str) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def deploy(files: tuple[Path, ...]) -> None:
     """Deploy BPMN files as new process versions, with the DMN files given or lying beside them."""
+    from workflow import modelxml
     from workflow.services import deploy as deploying
 
     _, db = _database()
     tables = {p.name: p.read_bytes() for f in files for p in sorted(f.parent.glob("*.dmn"))}
     tables.update({f.name: f.read_bytes() for f in files if f.suffix == ".dmn"})
+    models = [f for f in files if f.suffix != ".dmn"]
+    alongside = modelxml.process_ids(p.read_bytes() for p in models)
     with db.session() as session:
-        for path in (f for f in files if f.suffix != ".dmn"):
+        for path in models:
             try:
-                version, created = deploying.deploy(session, path.name, path.read_bytes(), tables)
+                version, created = deploying.deploy(session, path.name, path.read_bytes(), tables, alongside=alongside)
             except InvalidModel as exc:
                 for problem in exc.problems:
                     click.echo(str(problem), err=True)
@@ -233,9 +236,11 @@ def lint(files: tuple[Path, ...]) -> None:
 
     failed = False
     tables = {p.name: p.read_bytes() for f in files for p in sorted(f.parent.glob("*.dmn"))}
+    beside = {p for f in files for p in f.parent.glob("*.bpmn")} | set(files)
+    known = modelxml.process_ids(p.read_bytes() for p in sorted(beside) if p.suffix == ".bpmn")
     for path in (f for f in files if f.suffix != ".dmn"):
         used = modelxml.decision_files(path.read_bytes(), tables)
-        problems = engine.lint({str(path): path.read_bytes(), **used})
+        problems = engine.lint({str(path): path.read_bytes(), **used}, known=known)
         for problem in problems:
             click.echo(str(problem))
         if not problems:

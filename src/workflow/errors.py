@@ -51,6 +51,7 @@ class WorkflowError(Exception):
     """Base of every error the application raises on purpose."""
 
     status = 500
+    code = ""  # the API's ``error`` field; empty: named after the status
 
     def __init__(self, message: str | Msg = "", fields: dict[str, str | Msg] | None = None) -> None:
         super().__init__(str(message))
@@ -136,7 +137,25 @@ class InvalidExpression(WorkflowError):
     status = 400
 
 
-class EngineFailure(WorkflowError):
-    """The process engine could not run the model (e.g. a condition referring to missing data)."""
+class ExpressionLimit(InvalidExpression):
+    """A model expression would build too big a value or run too long."""
 
-    status = 500
+
+class EngineFailure(WorkflowError):
+    """The process engine could not run the model (e.g. a condition referring to missing data, a budget spent).
+
+    Officials see only a plain message; ``detail`` (which may quote the model's expressions and
+    data names) is for the process owner and the log. ``str()`` gives the detail.
+    """
+
+    status = 409
+    code = "model_failure"
+
+    def __init__(self, detail: str | Msg, process: str = "", element_id: str = "") -> None:
+        super().__init__(Msg("这个环节的流程模型有误，已通知流程管理员"))
+        self.detail = detail
+        self.process = process
+        self.element_id = element_id
+
+    def __str__(self) -> str:
+        return str(self.detail)

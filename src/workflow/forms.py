@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from workflow import characters
+from workflow import characters, patterns
 from workflow.errors import InvalidForm, Msg, Text
 from workflow.modelxml import Field
 
@@ -108,7 +108,9 @@ def _string(field: Field, value: Any) -> str:
     if high and len(value) > int(float(high)):
         raise _Bad(Msg("最多 %(n)s 个字符", n=int(float(high))))
     pattern = field.constraint("pattern")
-    if pattern and not re.fullmatch(pattern, value):
+    if pattern and len(value) > patterns.MAX_INPUT:
+        raise _Bad(Msg("最多 %(n)s 个字符", n=patterns.MAX_INPUT))
+    if pattern and not patterns.matches(pattern, value):
         props = dict(field.properties)
         hint = Text(props["help"], props.get("help_en", "")) if props.get("help") else None
         raise _Bad(Msg("格式不符：%(hint)s", hint=hint) if hint else Msg("格式不符"))

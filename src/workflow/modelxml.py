@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from workflow import expressions
 from workflow.errors import InvalidExpression
-from workflow.roles import Role, lane_role
-from workflow.timeparse import is_duration
+from workflow.roles import lane_role
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -25,15 +25,15 @@ NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 
 FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum"}
 CONSTRAINTS = {"required", "minlength", "maxlength", "min", "max", "pattern", "readonly", "required_if"}
-_HUMAN = {"userTask", "manualTask"}
-_VARIABLE = re.compile(r"^\$\{([A-Za-z]\w*)\}$")
+HUMAN = {"userTask", "manualTask"}
+VARIABLE = re.compile(r"^\$\{([A-Za-z]\w*)\}$")
 
 
 def resolve(names: tuple[str, ...], data: dict) -> tuple[str, ...]:
     """Assignment names with ``${variable}`` entries replaced by that task-data value (a name or a list)."""
     out: list[str] = []
     for name in names:
-        match = _VARIABLE.match(name)
+        match = VARIABLE.match(name)
         if not match:
             out.append(name)
             continue
@@ -42,7 +42,9 @@ def resolve(names: tuple[str, ...], data: dict) -> tuple[str, ...]:
         out.extend(v for v in values if isinstance(v, str) and v)
     return tuple(out)
 _ACTIVITIES = {"task", "subProcess", "callActivity"}
-_EXPRESSIONS = {"conditionExpression", "timeDuration", "timeDate", "timeCycle"}
+_EXPRESSIONS = {"conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
+                "completionCondition", "loopCondition"}
+_PASS_THROUGH = {"exclusiveGateway", "parallelGateway", "inclusiveGateway"}
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,9 @@ class Element:
     incoming: int = 0
     outgoing: int = 0
     form: tuple[Field, ...] = field(default=())
-    targets: tuple[str, ...] = ()
     documentation: str = ""
+    targets: tuple[str, ...] = ()  # where its outgoing sequence flows lead
+    scope: str = ""  # the id of the process or sub-process it belongs to
 
     def prop(self, name: str, default: str = "") -> str:
         return dict(self.properties).get(name, default)
@@ -171,7 +174,7 @@ def _field(node) -> Field:
     )
 
 
-def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], targets: tuple[str, ...]) -> Element:
+def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], targets: dict[str, list[str]]) -> Element:
     kind = etree.QName(node).localname
     props = _props(node)
     form = tuple(
@@ -187,7 +190,8 @@ def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], target
         due=(node.get(f"{{{CAMUNDA}}}dueDate") or "").strip(),
         decision_ref=(node.get(f"{{{CAMUNDA}}}decisionRef") or "").strip(),
         incoming=flows[0].get(node.get("id", ""), 0), outgoing=flows[1].get(node.get("id", ""), 0),
-        form=form, documentation="".join(doc).strip(), targets=targets,
+        form=form, documentation="".join(doc).strip(), targets=tuple(targets.get(node.get("id", ""), ())),
+        scope=node.getparent().get("id", ""),
     )
 
 
@@ -203,11 +207,6 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
     """Elements of every process in a BPMN document, its executable process ids, and rule problems."""
     elements: dict[str, Element] = {}
     problems: list[Problem] = []
-    for process in root.iterfind(f"{{{BPMN}}}process"):
-        period = dict(_props(process)).get("period")
-        if period is not None and not is_duration(period):
-            problems.append(Problem(filename, process.get("id", ""), "process property period must be an "
-                                    f"ISO 8601 duration such as P1Y, got {period!r}"))
     executable = [p.get("id") for p in root.iterfind(f"{{{BPMN}}}process") if p.get("isExecutable") == "true"]
     id_count = Counter(node.get("id") for node in root.iter(etree.Element) if node.get("id"))
     for process in root.iterfind(f"{{{BPMN}}}process"):
@@ -218,9 +217,9 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
         }
         sequence = list(process.iter(f"{{{BPMN}}}sequenceFlow"))
         flows = (Counter(f.get("targetRef") for f in sequence), Counter(f.get("sourceRef") for f in sequence))
-        leads_to: dict[str, list[str]] = {}
+        targets: dict[str, list[str]] = {}
         for flow in sequence:
-            leads_to.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+            targets.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
         for node in process.iter(etree.Element):
             if etree.QName(node).namespace != BPMN:
                 continue
@@ -229,9 +228,8 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
                 owner = node.getparent() if kind == "conditionExpression" else node.getparent().getparent()
                 problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
             elif node.get("id") and (kind.endswith(("Task", "Event", "Gateway")) or kind in _ACTIVITIES):
-                element = _element(node, _lane_of(node, lanes), flows, tuple(leads_to.get(node.get("id"), ())))
+                element = _element(node, _lane_of(node, lanes), flows, targets)
                 elements[element.id] = element
-                problems.extend(_check_element(filename, element))
                 if id_count[element.id] > 1:
                     problems.append(Problem(filename, element.id, "the id is also used by another element "
                                             "(e.g. an enum value); the engine would confuse them"))
@@ -255,64 +253,36 @@ def _check_expression(filename: str, element_id: str, text: str | None) -> list[
     return []
 
 
-def _check_element(filename: str, el: Element) -> list[Problem]:
-    problems = []
+def first_task(elements: dict[str, Element], process_id: str) -> Element | None:
+    """The human task a process opens first, read from the diagram (never by running it).
 
-    def bad(message: str) -> None:
-        problems.append(Problem(filename, el.id, message))
-
-    if el.kind not in {"endEvent"} and not el.outgoing:
-        bad("has no outgoing sequence flow: the process would stop here")
-    if el.kind not in {"startEvent", "boundaryEvent"} and not el.incoming:
-        bad("has no incoming sequence flow: nothing can reach it")
-    if el.kind == "scriptTask":
-        bad("script tasks are not allowed: model expressions may not run code")
-    if el.kind == "businessRuleTask" and not el.decision_ref:
-        bad("a business rule task needs camunda:decisionRef (the id of a DMN decision)")
-    if el.kind in _HUMAN and not (el.groups or el.candidate_users or el.assignee):
-        bad("no camunda:candidateGroups, candidateUsers or assignee, and its lane is not named after a role "
-            "(lane_<role> or the role key): nobody could act on this task")
-    unknown = [g for g in el.candidate_groups if g not in Role._value2member_map_ and not _VARIABLE.match(g)]
-    if unknown:
-        bad(f"camunda:candidateGroups names unknown roles: {', '.join(unknown)} "
-            f"(known: {', '.join(r.value for r in Role)})")
-    for attr, values in (("candidateGroups", el.candidate_groups), ("candidateUsers", el.candidate_users),
-                         ("assignee", (el.assignee,)), ("dueDate", (el.due,))):
-        for value in values:
-            if ("${" in value or "#{" in value) and not (attr != "dueDate" and _VARIABLE.match(value)):
-                bad(f"camunda:{attr} takes plain names or one task-data variable like ${{unit_concerned}}, "
-                    f"not an expression: {value}")
-    if el.due and not is_duration(el.due) and "${" not in el.due:
-        bad(f"camunda:dueDate must be an ISO 8601 duration such as P30D, got {el.due!r}")
-    ids = [f.id for f in el.form]
-    if len(ids) != len(set(ids)):
-        bad("form field ids repeat")
-    for f in el.form:
-        if f.type not in FIELD_TYPES:
-            bad(f"field {f.id}: type {f.type!r} is not one of {', '.join(sorted(FIELD_TYPES))}")
-        if f.type == "enum" and not f.options:
-            bad(f"field {f.id}: an enum needs values")
-        for name, config in f.constraints:
-            if name not in CONSTRAINTS:
-                bad(f"field {f.id}: unknown constraint {name!r}")
-            elif name == "pattern":
-                try:
-                    re.compile(config or "")
-                except re.error as exc:
-                    bad(f"field {f.id}: pattern does not compile: {exc}")
-            elif name in {"minlength", "maxlength", "min", "max"} and not _is_number(config):
-                bad(f"field {f.id}: constraint {name} needs a number, got {config!r}")
-            elif name == "required_if" and not re.fullmatch(r"\w+=[\w|]+", config or ""):
-                bad(f"field {f.id}: required_if needs the form other_field=value, got {config!r}")
-    return problems
+    From the process's start event, the path may pass gateways that do not branch (a merge);
+    None when it branches, waits or reaches anything other than one user task first.
+    """
+    starts = [e for e in elements.values() if e.kind == "startEvent" and e.scope == process_id]
+    if len(starts) != 1:
+        return None
+    node, seen = starts[0], set()
+    while len(node.targets) == 1 and node.id not in seen:
+        seen.add(node.id)
+        node = elements.get(node.targets[0])
+        if node is None or node.kind in HUMAN:
+            return node
+        if node.kind not in _PASS_THROUGH:
+            return None
+    return None
 
 
-def _is_number(value: str | None) -> bool:
-    try:
-        float(value or "")
-    except ValueError:
-        return False
-    return True
+def process_ids(contents: Iterable[bytes]) -> set[str]:
+    """The ids of the processes the BPMN documents define (documents that do not parse are skipped)."""
+    ids = set()
+    for content in contents:
+        try:
+            root = etree.fromstring(content, _SAFE_XML)
+        except etree.XMLSyntaxError:
+            continue
+        ids.update(p.get("id", "") for p in root.iterfind(f"{{{BPMN}}}process"))
+    return ids
 
 
 def decision_files(bpmn: bytes, tables: dict[str, bytes]) -> dict[str, bytes]:

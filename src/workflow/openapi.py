@@ -56,7 +56,9 @@ def _application(element: Element | None) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "Malformed JSON, or invalid fields (per-field messages in `fields`)",
              401: "No valid bearer token", 403: "Visible, but the user may not do this",
-             404: "No such object, or the user may not see it", 409: "The task is already done or claimed by another",
+             404: "No such object, or the user may not see it",
+             409: "The task is already done or claimed by another; or (`error`: `model_failure`) the process model "
+                  "failed and its owner was notified",
              405: "Method not allowed", 413: "Request body too large", 415: "Body is not application/json",
              429: "Logins of this name from this address are slowed down, or too frequent; see Retry-After"}
     return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ref("Error")}}}

@@ -38,6 +38,11 @@ def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
     )
 
 
+def process_ids(session: Session) -> set[str]:
+    """The ids of every process with a deployed version."""
+    return set(session.scalars(select(ProcessVersion.process_id).distinct()))
+
+
 def versions(session: Session) -> Sequence[ProcessVersion]:
     return session.scalars(select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version)).all()
 
@@ -138,8 +143,19 @@ def add_task(session: Session, task: HumanTask, groups: Sequence[str], users: Se
     session.add(task)
 
 
+MODEL_FAILURE = "model_failure"  # an event for the process owner only: it may quote the model's expressions
+
+
 def history(session: Session, zone_id: int) -> Sequence[Event]:
-    return session.scalars(select(Event).where(Event.zone_id == zone_id).order_by(Event.at, Event.id)).all()
+    """A zone's history as its officials see it (without the model failures meant for the process owner)."""
+    return session.scalars(select(Event).where(Event.zone_id == zone_id, Event.kind != MODEL_FAILURE)
+                           .order_by(Event.at, Event.id)).all()
+
+
+def model_failures(session: Session, limit: int) -> Sequence[Event]:
+    """The latest run-time failures of models, newest first."""
+    return session.scalars(select(Event).where(Event.kind == MODEL_FAILURE)
+                           .order_by(Event.at.desc(), Event.id.desc()).limit(limit)).all()
 
 
 def add_event(session: Session, event: Event) -> None:

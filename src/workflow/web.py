@@ -228,9 +228,9 @@ ERROR_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "n
 _AUDITED = (NotAuthenticated, PermissionDenied, NotFound, TooManyAttempts)
 
 
-def _respond(status: int, message: str, fields: dict | None = None, headers: dict | None = None):
+def _respond(status: int, message: str, fields: dict | None = None, headers: dict | None = None, code: str = ""):
     if request.path.startswith("/api/"):
-        body = {"error": ERROR_CODES.get(status, "error"), "message": message, "fields": fields or {}}
+        body = {"error": code or ERROR_CODES.get(status, "error"), "message": message, "fields": fields or {}}
         return jsonify(body), status, headers or {}
     return render_template("error.html", status=status, message=message), status, headers or {}
 
@@ -247,7 +247,7 @@ def _workflow_error(exc: WorkflowError):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, NotAuthenticated) and request.path.startswith("/api/"):
         headers["WWW-Authenticate"] = "Bearer"
-    return _respond(exc.status, message, {k: tr(v) for k, v in exc.fields.items()}, headers)
+    return _respond(exc.status, message, {k: tr(v) for k, v in exc.fields.items()}, headers, exc.code)
 
 
 def _http_error(exc: HTTPException):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -31,22 +31,30 @@ def contract_problems(filename: str, model: engine.Model) -> list[engine.Problem
             if field.id == "decision" and field.type != "enum":
                 problems.append(engine.Problem(filename, element.id, "a field named decision must be an enum"))
     needed = _FIRST_TASK_FIELDS.get(model.process_id)
-    if needed:
-        try:
-            ready = model.start().ready_tasks()
-        except EngineFailure as exc:
-            return [*problems, engine.Problem(filename, "", f"the process does not start: {exc}")]
-        fields = {f.id for f in ready[0].element.form} if len(ready) == 1 else set()
-        if len(ready) != 1 or not needed <= fields:
-            problems.append(engine.Problem(filename, ready[0].element.id if ready else "",
-                                           f"the process must begin with one user task whose form has the fields "
-                                           f"{', '.join(sorted(needed))}"))
-    return problems
+    return problems + _first_task_problems(filename, model, needed) if needed else problems
+
+
+def _first_task_problems(filename: str, model: engine.Model, needed: set[str]) -> list[engine.Problem]:
+    """A process begun from a form must lead, in the diagram and in a run (within the budget), to that form."""
+    first = model.first_task()
+    wanted = (f"the process must begin with one user task, reached from its start event through gateways that "
+              f"do not branch, whose form has the fields {', '.join(sorted(needed))}")
+    if first is None or not needed <= {f.id for f in first.form}:
+        return [engine.Problem(filename, first.id if first else "", wanted)]
+    try:
+        ready = model.start().ready_tasks()
+    except EngineFailure as exc:
+        return [engine.Problem(filename, exc.element_id, f"the process does not start: {exc}")]
+    if [t.element.id for t in ready] != [first.id]:
+        return [engine.Problem(filename, first.id, wanted)]
+    return []
 
 
 def model_for(version: ProcessVersion) -> engine.Model:
     """The parsed model of a deployed version (parsed once per process, then cached)."""
-    return _MODELS.get(version.content_hash, lambda: engine.compile_model(_files(version), version.process_id))
+    label = f"{version.process_id} v{version.version}"
+    return _MODELS.get(version.content_hash,
+                       lambda: engine.compile_model(_files(version), version.process_id, label=label))
 
 
 def _files(version: ProcessVersion) -> dict[str, bytes]:
@@ -66,11 +74,12 @@ def current(session: Session, process_id: str) -> tuple[ProcessVersion, engine.M
 
 
 def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str, bytes],
-           user: User | None) -> tuple[ProcessVersion, bool]:
+           user: User | None, alongside: Collection[str] = ()) -> tuple[ProcessVersion, bool]:
     if len(content) > MAX_MODEL_BYTES:
         raise InvalidModel([engine.Problem(filename, "", f"larger than {MAX_MODEL_BYTES} bytes")])
     used = modelxml.decision_files(content, tables)
-    model = engine.compile_model({filename: content, **used})
+    known = {*store.process_ids(session), *alongside}
+    model = engine.compile_model({filename: content, **used}, known=known)
     broken = contract_problems(filename, model)
     if broken:
         raise InvalidModel(broken)
@@ -127,9 +136,12 @@ def current_ids(versions: list[ProcessVersion]) -> set[int]:
 
 
 def deploy(session: Session, filename: str, content: bytes, tables: Mapping[str, bytes] | None = None,
-           user: User | None = None) -> tuple[ProcessVersion, bool]:
-    """Deploy one BPMN file with the DMN tables it refers to; an unchanged deployment returns its version."""
-    version, created = _stage(session, filename, content, tables or {}, user)
+           user: User | None = None, alongside: Collection[str] = ()) -> tuple[ProcessVersion, bool]:
+    """Deploy one BPMN file with the DMN tables it refers to; an unchanged deployment returns its version.
+
+    ``alongside`` are process ids deployed in the same go, which its ``starts`` properties may name.
+    """
+    version, created = _stage(session, filename, content, tables or {}, user, alongside)
     commit(session)
     return version, created
 
@@ -154,7 +166,8 @@ def upload(session: Session, user: User, files: Mapping[str, bytes]) -> list[tup
     if problems:
         raise InvalidModel(problems)
     tables = {n: c for n, c in files.items() if n.endswith(".dmn")}
-    results = [_stage(session, name, content, tables, user) for name, content in sorted(models.items())]
+    alongside = modelxml.process_ids(models.values())
+    results = [_stage(session, name, content, tables, user, alongside) for name, content in sorted(models.items())]
     commit(session)
     return results
 
@@ -169,4 +182,6 @@ def version(session: Session, version_id: int) -> ProcessVersion:
 def stage_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:
     """Stage every ``.bpmn`` file of a directory, each with the ``.dmn`` tables it uses (no commit)."""
     tables = {path.name: path.read_bytes() for path in sorted(directory.glob("*.dmn"))}
-    return [_stage(session, path.name, path.read_bytes(), tables, user) for path in sorted(directory.glob("*.bpmn"))]
+    models = {path.name: path.read_bytes() for path in sorted(directory.glob("*.bpmn"))}
+    alongside = modelxml.process_ids(models.values())
+    return [_stage(session, name, content, tables, user, alongside) for name, content in models.items()]

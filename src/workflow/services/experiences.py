@@ -14,7 +14,7 @@ from workflow.errors import Conflict, InvalidForm, Msg, NotFound, PermissionDeni
 from workflow.models import Adoption, Experience, ItemStatus, Measure, User, Zone, ZoneStatus, utcnow
 from workflow.modelxml import Element
 from workflow.roles import Role
-from workflow.services import commit, progress
+from workflow.services import commit, failures, progress
 
 PROCESS_ID = "replication"
 
@@ -29,11 +29,10 @@ def _zone(session: Session, user: User, zone_id: int) -> Zone:
 REFUSAL = Msg("只有该试验区所在省的直属局可以提出复制推广建议")
 
 
-def form(session: Session, user: User, zone_id: int, now: datetime | None = None) -> tuple[Zone, Element]:
-    """The zone and the proposal form, if the user may propose for it."""
+def form(session: Session, user: User, zone_id: int) -> tuple[Zone, Element]:
+    """The zone and the proposal form, if the user may propose for it (read from the diagram)."""
     zone = _zone(session, user, zone_id)
-    _, _, task = progress.begin_for(session, user, zone, PROCESS_ID, REFUSAL, now or utcnow())
-    return zone, task.element
+    return zone, progress.form_for(session, user, PROCESS_ID, REFUSAL)
 
 
 def propose(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], measure_id: int | None = None,
@@ -48,14 +47,15 @@ def propose(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], 
             raise InvalidForm(Msg("表单有误，请按提示修改"), {"measure": Msg("只能推广本试验区的创新措施")})
         if measure.status != ItemStatus.IN_EFFECT:
             raise InvalidForm(Msg("表单有误，请按提示修改"), {"measure": Msg("只有已实施的创新措施可以推广")})
-    version, run, task = progress.begin_for(session, user, zone, PROCESS_ID, REFUSAL, now,
-                                            measure_id=measure.id if measure else None)
-    data = forms.clean(task.element.form, raw, strict=strict)
-    experience = Experience(zone=zone, measure=measure, title=data["title"], data=dict(data), proposed_at=now,
-                            proposed_by_id=user.id)
-    session.add(experience)
-    progress.finish_first(session, user, zone, version, run, task, data, now, subject=experience)
-    commit(session)
+    data = forms.clean(progress.form_for(session, user, PROCESS_ID, REFUSAL).form, raw, strict=strict)
+    with failures.reported(session, "proposing an experience", zone.id, actor=user):
+        version, run, task = progress.begin_for(session, user, zone, PROCESS_ID, REFUSAL, now,
+                                                measure_id=measure.id if measure else None)
+        experience = Experience(zone=zone, measure=measure, title=data["title"], data=dict(data),
+                                proposed_at=now, proposed_by_id=user.id)
+        session.add(experience)
+        progress.finish_first(session, user, zone, version, run, task, data, now, subject=experience)
+        commit(session)
     return experience
 
 

@@ -12,7 +12,7 @@ from workflow import forms, store
 from workflow.errors import Conflict, Msg, NotFound
 from workflow.models import Measure, MeasureKind, User, Zone, ZoneStatus, utcnow
 from workflow.modelxml import Element
-from workflow.services import commit, progress
+from workflow.services import commit, failures, progress
 
 PROCESS_ID = "innovation_measure"
 
@@ -26,28 +26,27 @@ def _zone_for(session: Session, user: User, zone_id: int) -> Zone:
     return zone
 
 
-def _begin(session: Session, user: User, zone_id: int, now: datetime):
+REFUSAL = Msg("只有该试验区的直属局或地方政府可以填报创新措施")
+
+
+def form(session: Session, user: User, zone_id: int) -> tuple[Zone, Element]:
+    """The zone and the measure form, if the user may file one for it (read from the diagram)."""
     zone = _zone_for(session, user, zone_id)
-    refusal = Msg("只有该试验区的直属局或地方政府可以填报创新措施")
-    return (zone, *progress.begin_for(session, user, zone, PROCESS_ID, refusal, now))
-
-
-def form(session: Session, user: User, zone_id: int, now: datetime | None = None) -> tuple[Zone, Element]:
-    """The zone and the measure form, if the user may file one for it."""
-    zone, _, _, task = _begin(session, user, zone_id, now or utcnow())
-    return zone, task.element
+    return zone, progress.form_for(session, user, PROCESS_ID, REFUSAL)
 
 
 def file(session: Session, user: User, zone_id: int, raw: Mapping[str, Any], *, strict: bool = False,
          now: datetime | None = None) -> Measure:
     """Record a measure; one that departs from the rules goes to the HQ unit concerned for approval."""
     now = now or utcnow()
-    zone, version, run, task = _begin(session, user, zone_id, now)
-    data = forms.clean(task.element.form, raw, strict=strict)
-    measure = Measure(zone=zone, title=data["title"], kind=MeasureKind(data["kind"]),
-                      departs=bool(data.get("departs_from_rules")), unit_concerned=data.get("unit_concerned"),
-                      data=dict(data), filed_at=now, filed_by_id=user.id)
-    session.add(measure)
-    progress.finish_first(session, user, zone, version, run, task, data, now, subject=measure)
-    commit(session)
+    zone, element = form(session, user, zone_id)
+    data = forms.clean(element.form, raw, strict=strict)
+    with failures.reported(session, "filing a measure", zone.id, actor=user):
+        version, run, task = progress.begin_for(session, user, zone, PROCESS_ID, REFUSAL, now)
+        measure = Measure(zone=zone, title=data["title"], kind=MeasureKind(data["kind"]),
+                          departs=bool(data.get("departs_from_rules")), unit_concerned=data.get("unit_concerned"),
+                          data=dict(data), filed_at=now, filed_by_id=user.id)
+        session.add(measure)
+        progress.finish_first(session, user, zone, version, run, task, data, now, subject=measure)
+        commit(session)
     return measure

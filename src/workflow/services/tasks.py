@@ -13,7 +13,7 @@ from workflow import forms, store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, TaskAlreadyDone
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
-from workflow.services import commit, deploy, instances, progress, zones
+from workflow.services import commit, deploy, failures, instances, progress, zones
 
 
 def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
@@ -116,12 +116,13 @@ def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any],
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.check_application(session, user, element, data, zone)
         zones.apply_application(zone, data)
-    run = model.restore(instance.state)
-    done = run.complete(task.engine_id, data, now)
-    task.status = TaskStatus.DONE
-    task.completed_at = now
-    task.completed_by_id = user.id
-    store.add_event(session, instances.task_event(user, zone, instance, element, data, now))
-    progress.settle(session, instance, run, zone, now, done, user)
-    commit(session)
+    with failures.reported(session, f"completing {task.bpmn_id}", zone.id, instance.id, user):
+        run = model.restore(instance.state)
+        done = run.complete(task.engine_id, data, now)
+        task.status = TaskStatus.DONE
+        task.completed_at = now
+        task.completed_by_id = user.id
+        store.add_event(session, instances.task_event(user, zone, instance, element, data, now))
+        progress.settle(session, instance, run, zone, now, done, user)
+        commit(session)
     return task

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,9 +11,8 @@ from workflow import store
 from workflow.db import Database
 from workflow.errors import EngineFailure
 from workflow.models import Event, ProcessInstance
-from workflow.services import commit, deploy, progress
+from workflow.services import commit, deploy, failures, progress
 
-log = logging.getLogger(__name__)
 BATCH = 100
 MAX_ROUNDS_PER_INSTANCE = 20
 
@@ -44,7 +42,9 @@ def run_pass(db: Database, now: datetime) -> PassResult:
                 except EngineFailure as exc:
                     session.rollback()
                     result.failed.append((instance_id, str(exc)))
-                    _record_failure(session, instance_id, now, str(exc))
+                    instance = session.get(ProcessInstance, instance_id)
+                    failures.record(session, exc, "firing timers", instance.zone_id if instance else None,
+                                    instance_id, now=now)
     with db.session() as session:
         result.reminded = remind(session, now)
     return result
@@ -75,12 +75,3 @@ def remind(session: Session, now: datetime) -> int:
         count += 1
     commit(session)
     return count
-
-
-def _record_failure(session: Session, instance_id: int, now: datetime, message: str) -> None:
-    log.error("timer of instance %s failed: %s", instance_id, message)
-    instance = session.get(ProcessInstance, instance_id)
-    store.add_event(session, Event(kind="timer_failed", at=now, zone_id=instance.zone_id if instance else None,
-                                   instance_id=instance_id, actor="system", comment=message[:500]))
-    commit(session)
-

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from workflow import access, forms, store
 from workflow.charts import Point
 from workflow.engine import Model
-from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied, Text
+from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, Text
 from workflow.models import (
     Adoption,
     Event,
@@ -28,7 +28,7 @@ from workflow.models import (
     utcnow,
 )
 from workflow.modelxml import Element
-from workflow.services import commit, deploy, progress
+from workflow.services import commit, deploy, failures, progress
 
 PROCESS_ID = "zone_lifecycle"
 HUMAN_TASKS = {"userTask", "manualTask", "task"}
@@ -47,20 +47,16 @@ def current_application(session: Session) -> Element | None:
     return application_element(deploy.model_for(version)) if version else None
 
 
-def _open(session: Session, user: User, now: datetime):
-    """The lifecycle begun in memory up to its application task, if the user may file it."""
-    version, run, task = progress.open_first(session, PROCESS_ID, {}, now)
-    if not any(f.id == NAME_FIELD for f in task.element.form):
-        raise EngineFailure(Msg("流程模型的第一个任务必须是带有 zone_name 字段的申请表"))
-    if not access.may_start(user, task.element.groups, task.element.candidate_users):
-        raise PermissionDenied(Msg("只有地方政府可以提出建设申请"))
-    return version, run, task
-
-
 def application_form(session: Session, user: User) -> tuple[ProcessVersion, Element]:
-    """The form a user fills to file a new application; only a candidate of the first task may."""
-    version, _, task = _open(session, user, utcnow())
-    return version, task.element
+    """The form a user fills to file a new application; only a candidate of the first task may.
+
+    Read from the diagram: showing the form never runs the model.
+    """
+    version, element = progress.first_task(session, PROCESS_ID)
+    if not any(f.id == NAME_FIELD for f in element.form):
+        raise EngineFailure(Msg("流程模型的第一个任务必须是带有 zone_name 字段的申请表"), process=PROCESS_ID)
+    progress.may_begin(user, element, Msg("只有地方政府可以提出建设申请"))
+    return version, element
 
 
 def check_application(session: Session, user: User, element: Element, data: Mapping[str, Any],
@@ -90,16 +86,17 @@ def file_application(session: Session, user: User, raw: Mapping[str, Any], *, st
                      now: datetime | None = None) -> Zone:
     """Create the zone and its process instance and complete the application task, in one commit."""
     now = now or utcnow()
-    version, run, task = _open(session, user, now)
-    element = task.element
+    _, element = application_form(session, user)
     data = forms.clean(element.form, raw, strict=strict)
     check_application(session, user, element, data, None)
-    zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,
-                name=data[NAME_FIELD], province=data.get(PROVINCE_FIELD) or user.organisation.province or "")
-    apply_application(zone, data)
-    session.add(zone)
-    progress.finish_first(session, user, zone, version, run, task, data, now)
-    commit(session)
+    with failures.reported(session, "filing an application", actor=user):
+        version, run, task = progress.open_first(session, PROCESS_ID, {}, now)
+        zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,
+                    name=data[NAME_FIELD], province=data.get(PROVINCE_FIELD) or user.organisation.province or "")
+        apply_application(zone, data)
+        session.add(zone)
+        progress.finish_first(session, user, zone, version, run, task, data, now)
+        commit(session)
     return zone
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidModel, Msg
-from workflow.services import deploy
+from workflow.services import deploy, failures
 from workflow.views import login_required
 from workflow.web import current_user, db_session, model_xml, tr
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
 
+def _page(problems=()) -> str:
+    versions = deploy.versions(db_session())
+    return render_template("processes.html", versions=versions, current=deploy.current_ids(versions),
+                           problems=problems, failures=failures.recent(db_session(), current_user()))
+
+
 @bp.get("")
 @login_required
 def index():
-    versions = deploy.versions(db_session())
-    return render_template("processes.html", versions=versions, current=deploy.current_ids(versions), problems=[])
+    return _page()
 
 
 @bp.post("")
@@ -27,9 +32,7 @@ def upload():
         results = deploy.upload(db_session(), current_user(), files)
     except InvalidModel as exc:
         db_session().rollback()
-        versions = deploy.versions(db_session())
-        return render_template("processes.html", versions=versions, current=deploy.current_ids(versions),
-                               problems=exc.problems), 400
+        return _page(exc.problems), 400
     for version, created in results:
         message = "已部署 %(p)s 第 %(v)s 版" if created else "%(p)s 没有变化，仍为第 %(v)s 版"
         flash(tr(Msg(message, p=version.process_id, v=version.version)))

@@ -1,84 +1,31 @@
-"""The only module that imports SpiffWorkflow: compile models, start and restore runs, dump state.
+"""Models and runs: a deployed version parsed once (:class:`Model`) and a process instance in memory (:class:`Run`).
 
-Outside this module a model is a :class:`Model` (elements, forms, assignment as plain dataclasses)
-and a running instance is a :class:`Run`; its saved state is a JSON-ready dict without the spec,
-which is rebuilt from the deployed model that the instance is pinned to.
+A run's saved state is a JSON-ready dict without the spec, which is rebuilt from the deployed
+model that the instance is pinned to.
 """
 
 from __future__ import annotations
 
-import contextvars
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
-from workflow import expressions
-from workflow.errors import EngineFailure, InvalidExpression, InvalidModel, NotFound, TaskAlreadyDone
-from workflow.modelxml import Element, Problem, process_properties, read_elements
-
-__all__ = ["Done", "Element", "Model", "Problem", "ReadyTask", "Run", "compile_model", "lint"]
-
-_NOW: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("workflow_now", default=None)
-
-
-class _Clock(datetime):
-    """``datetime`` for SpiffWorkflow's timer module: "now" is the instant the application says it is."""
-
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        fixed = _NOW.get()
-        if fixed is None:
-            return datetime.now(tz)
-        return fixed.astimezone(tz) if tz else fixed.replace(tzinfo=None)
-
-
-# SpiffWorkflow has no clock hook: its timer module calls datetime.now(timezone.utc) directly.
-_spiff_timer.datetime = _Clock  # type: ignore[misc]
-
-
-@contextmanager
-def clock(now: datetime | None) -> Iterator[None]:
-    """Run engine steps as of ``now`` (UTC-aware), e.g. for a worker catching up or a test."""
-    if now is not None and now.tzinfo is None:
-        raise ValueError("clock needs an aware datetime")
-    token = _NOW.set(now)
-    try:
-        yield
-    finally:
-        _NOW.reset(token)
-
-
-class _SafeEnvironment(TaskDataEnvironment):
-    """Expressions go through the allow-list; script tasks never run."""
-
-    def evaluate(self, expression, context, external_context=None):
-        return expressions.evaluate(expression, {**(external_context or {}), **context})
-
-    def execute(self, script, context, external_context=None):
-        raise InvalidExpression("script tasks are disabled: put the logic in a gateway condition")
-
-
-_SCRIPT_ENGINE = PythonScriptEngine(environment=_SafeEnvironment())
+from workflow import modelxml
+from workflow.engine.guard import SCRIPT_ENGINE, count_step, running
+from workflow.errors import NotFound, TaskAlreadyDone
+from workflow.modelxml import Element
 
 
 class _SpecFreeConverter(BpmnWorkflowConverter):
@@ -129,8 +76,9 @@ class Model:
     """One deployed version of a process: parsed once, shared by all its runs."""
 
     def __init__(self, process_id: str, elements: dict[str, Element], spec, subprocess_specs,
-                 properties: dict[str, str] | None = None) -> None:
+                 properties: dict[str, str] | None = None, label: str = "") -> None:
         self.process_id = process_id
+        self.label = label or process_id
         self.elements = elements
         self.properties = properties or {}
         self._spec = spec
@@ -143,12 +91,16 @@ class Model:
     def element(self, bpmn_id: str) -> Element:
         return self.elements[bpmn_id]
 
+    def first_task(self) -> Element | None:
+        """The human task a new run opens first, read from the diagram without running anything."""
+        return modelxml.first_task(self.elements, self.process_id)
+
     def start(self, data: Mapping[str, Any] | None = None, now: datetime | None = None) -> Run:
-        """Create a run with initial data and advance it to its first wait state."""
-        workflow = BpmnWorkflow(self._spec, self._subprocess_specs, script_engine=_SCRIPT_ENGINE)
-        workflow.task_tree.data.update(data or {})
-        run = Run(self, workflow)
-        with clock(now):
+        """Create a run with initial data and advance it to its first wait state, within the budget."""
+        with running(self, now):
+            workflow = BpmnWorkflow(self._spec, self._subprocess_specs, script_engine=SCRIPT_ENGINE)
+            workflow.task_tree.data.update(data or {})
+            run = Run(self, workflow)
             run.advance()
         return run
 
@@ -157,7 +109,7 @@ class Model:
         dct = dict(state)
         _SERIALIZER.migrate(dct)
         workflow = _SERIALIZER.from_dict(dct, spec=self._spec, subprocess_specs=self._subprocess_specs)
-        workflow.script_engine = _SCRIPT_ENGINE
+        workflow.script_engine = SCRIPT_ENGINE
         return Run(self, workflow)
 
 
@@ -178,12 +130,10 @@ class Run:
         self._wf = workflow
 
     def advance(self) -> None:
-        try:
-            self._wf.do_engine_steps()
-            while self._withdraw_outlived():
-                self._wf.do_engine_steps()
-        except (SpiffWorkflowException, InvalidExpression) as exc:
-            raise EngineFailure(f"the model could not run: {exc}") from exc
+        """Run the engine's own steps up to the next wait state (call within :func:`workflow.engine.guard.running`)."""
+        self._wf.do_engine_steps(did_complete_task=count_step)
+        while self._withdraw_outlived():
+            self._wf.do_engine_steps(did_complete_task=count_step)
 
     def _tasks(self) -> Iterator:
         """Every task of the run, those of its subprocesses included."""
@@ -238,22 +188,16 @@ class Run:
             raise TaskAlreadyDone("this task is not waiting for input")
         before = self._finished()
         task.set_data(**data)
-        with clock(now):
-            try:
-                task.run()
-            except (SpiffWorkflowException, InvalidExpression) as exc:
-                raise EngineFailure(f"the model could not run: {exc}") from exc
+        with running(self.model, now):
+            task.run()
             self.advance()
         return self._done_since(before)
 
     def fire_timers(self, now: datetime) -> list[Done]:
         """Fire every timer due at ``now`` and run on; returns what completed."""
         before = self._finished()
-        with clock(now):
-            try:
-                self._wf.refresh_timers()
-            except (SpiffWorkflowException, InvalidExpression) as exc:
-                raise EngineFailure(f"a timer of the model could not be evaluated: {exc}") from exc
+        with running(self.model, now):
+            self._wf.refresh_timers()
             self.advance()
         return self._done_since(before)
 
@@ -320,92 +264,3 @@ class Run:
     @property
     def task_count(self) -> int:
         return len(self._wf.tasks)
-
-
-# SpiffWorkflow's parser lets these escape on some valid-looking XML (e.g. a businessRuleTask
-# without camunda:decisionRef raises KeyError); a linter reports them instead of crashing.
-_PARSER_SLIPS = (KeyError, AttributeError, TypeError, ValueError, IndexError)
-
-
-def _parse(files: Mapping[str, bytes], process_id: str | None):
-    problems: list[Problem] = []
-    elements: dict[str, Element] = {}
-    parser = CamundaParser()
-    executable: list[str] = []
-    roots = {}
-    for name, content in files.items():
-        try:
-            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError as exc:
-            problems.append(Problem(name, "", f"not well-formed XML: {exc}"))
-            continue
-        if name.endswith(".dmn"):
-            try:
-                parser.add_dmn_xml(root, filename=name)
-            except (ValidationException, SpiffWorkflowException) as exc:
-                problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
-            continue
-        roots[name] = root
-        found, ids, file_problems = read_elements(name, root)
-        elements.update(found)
-        executable.extend(ids)
-        problems.extend(file_problems)
-        try:
-            parser.add_bpmn_xml(root, filename=name)
-        except (ValidationException, SpiffWorkflowException) as exc:
-            problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
-        except _PARSER_SLIPS as exc:
-            problems.append(Problem(name, "", f"the engine cannot read this file: {type(exc).__name__}: {exc}"))
-    return parser, elements, executable, problems, roots
-
-
-def compile_model(files: Mapping[str, bytes], process_id: str | None = None) -> Model:
-    """Parse and check a model; raise :class:`InvalidModel` listing every problem."""
-    parser, elements, executable, problems, roots = _parse(files, process_id)
-    if problems:
-        raise InvalidModel(problems)
-    if process_id is None:
-        if not executable:
-            raise InvalidModel([Problem(",".join(files), "", "no executable process (isExecutable=\"true\")")])
-        process_id = executable[0]
-    try:
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except (ValidationException, SpiffWorkflowException) as exc:
-        raise InvalidModel([Problem(getattr(exc, "file_name", "") or ",".join(files),
-                                    getattr(exc, "id", ""), str(exc))]) from None
-    except _PARSER_SLIPS as exc:
-        raise InvalidModel([Problem(",".join(files), "", f"the engine cannot read this model: "
-                                    f"{type(exc).__name__}: {exc}")]) from None
-    properties = next((p for p in (process_properties(r, process_id) for r in roots.values()) if p), {})
-    return Model(process_id, elements, spec, subprocess_specs, properties)
-
-
-def lint(files: Mapping[str, bytes]) -> list[Problem]:
-    """Every problem in the files, without raising."""
-    try:
-        compile_model(files)
-    except InvalidModel as exc:
-        return list(exc.problems)
-    return []
-
-
-class ModelCache:
-    """Parsed models by content hash, so each deployed version is parsed once per process."""
-
-    def __init__(self, size: int = 32) -> None:
-        self._size = size
-        self._models: OrderedDict[str, Model] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str, load) -> Model:
-        with self._lock:
-            if key in self._models:
-                self._models.move_to_end(key)
-                return self._models[key]
-        model = load()
-        with self._lock:
-            self._models[key] = model
-            while len(self._models) > self._size:
-                self._models.popitem(last=False)
-        return model

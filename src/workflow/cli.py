@@ -80,25 +80,38 @@ def serve(host: str, port: int, workers: int) -> None:
               help="With --once: run the pass as of this ISO 8601 instant (no offset = Asia/Shanghai).")
 @click.option("--interval", default=60, show_default=True, type=click.IntRange(1, 3600), help="Seconds between passes.")
 def worker(once: bool, now_text: str | None, interval: int) -> None:
-    """Fire due timers (deadlines, periodic supervision) and remind of overdue tasks."""
-    import time
+    """Fire due timers (deadlines, periodic supervision) and remind of overdue tasks.
 
+    An instance whose timers fail is recorded (timer_failed) and retried later; a database outage is
+    waited out. The worker itself only stops when it is told to.
+    """
+    import logging
+    import threading
+
+    from workflow.errors import DatabaseUnavailable
     from workflow.models import utcnow
     from workflow.services import timers
 
     if now_text and not once:
         raise click.UsageError("--now is only for a single pass (--once)")
-    now = _parse_now(now_text) if now_text else None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _, db = _database()
-    while True:
-        result = timers.run_pass(db, now or utcnow())
-        click.echo(f"{(now or utcnow()).isoformat()}: fired {result.fired}, reminded {result.reminded}, "
-                   f"failed {len(result.failed)}")
-        for instance_id, message in result.failed:
-            click.echo(f"instance {instance_id}: {message}", err=True)
-        if once:
-            sys.exit(1 if result.failed else 0)
-        time.sleep(interval)
+    if once:
+        now = _parse_now(now_text) if now_text else utcnow()
+        try:
+            result = timers.run_pass(db, now)
+        except DatabaseUnavailable as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        _report(now, result)
+        sys.exit(1 if result.failed else 0)
+    timers.work(db, interval, threading.Event(), utcnow, _report)
+
+
+def _report(now, result) -> None:
+    click.echo(f"{now.isoformat()}: fired {result.fired}, reminded {result.reminded}, failed {len(result.failed)}")
+    for instance_id, message in result.failed:
+        click.echo(f"instance {instance_id}: {message}", err=True)
 
 
 def _parse_now(text: str):

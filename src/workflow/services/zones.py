@@ -28,7 +28,7 @@ from workflow.models import (
     utcnow,
 )
 from workflow.modelxml import Element
-from workflow.services import commit, deploy, progress
+from workflow.services import commit, deploy, progress, timers
 
 PROCESS_ID = "zone_lifecycle"
 NAME_FIELD = "zone_name"
@@ -146,6 +146,7 @@ class Trace:
     measures: Sequence[Measure] = ()
     experiences: Sequence[Experience] = ()
     adopted: Sequence[Adoption] = ()
+    stuck: Sequence[timers.Stuck] = ()  # instances whose timers are failing
 
     def of_kind(self, *kinds: str) -> list[ZoneRecord]:
         return [r for r in self.records if r.kind in kinds]
@@ -179,7 +180,8 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
     return Trace(zone, instance.process_version, model, store.zone_open_tasks(session, zone.id),
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
                  instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
-                 store.experiences(session, zone.id), store.adoptions(session, zone.id))
+                 store.experiences(session, zone.id), store.adoptions(session, zone.id),
+                 timers.stuck(session, zone.id))
 
 
 def rating_points(trace: Trace) -> list[Point]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidModel, Msg
-from workflow.services import deploy
+from workflow.services import deploy, timers
 from workflow.views import login_required
 from workflow.web import current_user, db_session, tr
 
@@ -44,3 +44,9 @@ def show(version_id: int):
 @login_required
 def diagram(version_id: int):
     return Response(deploy.version(db_session(), version_id).source, mimetype="application/xml")
+
+
+@bp.get("/timers")
+@login_required
+def timers_failing():
+    return render_template("timers.html", stuck=timers.stuck_for(db_session(), current_user()))

@@ -54,24 +54,18 @@ def init(demo: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, help="Default: $PORT or 5000.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the application with gunicorn (a production WSGI server)."""
-    from gunicorn.app.base import BaseApplication
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker: requests served at once by each.")
+@click.option("--read-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Seconds a client may stay silent while sending a request.")
+@click.option("--request-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds for a whole request, headers and body, to arrive (a late body is answered 408).")
+def serve(host: str, port: int, workers: int, threads: int, read_timeout: float, request_timeout: float) -> None:
+    """Serve the application with gunicorn: threaded workers, keep-alive, read deadlines."""
+    from workflow.serving import Server
 
-    from workflow import create_app
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("timeout", 60)
-
-        def load(self):
-            return create_app()
-
-    Server().run()
+    Server(host, port, workers, threads, read_timeout, request_timeout).run()
 
 
 @main.command()

@@ -221,7 +221,7 @@ def test_two_workers_at_once_remind_each_overdue_task_once(pg, monkeypatch):
         s.execute(update(ProcessInstance).values(next_timer_at=None))  # only the reminders are due
         s.commit()
     reminded, rows = two_workers_remind(pg, monkeypatch, start + timedelta(days=31))
-    assert reminded == [0, 4]
+    assert sum(reminded) == 4, "between them the two workers remind each task once"
     assert len(rows) == len(set(rows)) == 4
 
 

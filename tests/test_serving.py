@@ -123,9 +123,12 @@ def test_after_its_master_is_killed_the_server_starts_again_on_the_same_port(dat
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait(10)
         server.start()
-        time.sleep(2)  # gunicorn gives up binding an occupied port after about five seconds
+        deadline = time.monotonic() + 10
+        while [w for w in workers if alive(w)]:
+            assert time.monotonic() < deadline, "orphaned workers still hold the port"
+            time.sleep(0.1)
         assert server.proc.poll() is None, server.output()[-1000:]
-        assert not [w for w in workers if alive(w)], "the orphaned workers are gone"
+        assert len(children(server.proc.pid)) == 2, "the new master has bound the port and runs its workers"
         assert others_answer(server.base) == 5
     finally:
         server.stop()

@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     database = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    with served(database, args.workers, threads=args.threads) as base:
+    with served(database, args.workers, options=("--threads", str(args.threads))) as base:
         token = json.loads(call(base + "/api/v1/token", {"username": "hq.leader", "password": PASSWORD})[1])["token"]
         print(f"idle:                    {summary(latencies(base, token, args.seconds))}")
         stop, answers = threading.Event(), collections.Counter()

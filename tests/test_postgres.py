@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import BPMN_DIR, PASSWORD, application
-from tests.server import served
+from tests.server import login, served
 from workflow import store
 from workflow.db import Database
 from workflow.errors import Conflict, NotAuthenticated
@@ -115,22 +115,12 @@ def test_two_bureau_officials_submitting_at_once_one_wins(pg):
         assert len(events) == 1
 
 
-def _login(base: str, username: str) -> tuple[requests.Session, str]:
-    http = requests.Session()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(base + "/login").text).group(1)
-    response = http.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-                         allow_redirects=False)
-    assert response.status_code == 302
-    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(base + "/inbox").text).group(1)
-    return http, token
-
-
 def test_several_workers_share_sessions_and_refuse_a_double_submit(pg_url):
     with served(pg_url, workers=3) as base:
-        gov, token = _login(base, "henan.gov")
+        gov, token = login(base, "henan.gov")
         filed = gov.post(base + "/zones/new", data={**application(), "csrf_token": token}, allow_redirects=False)
         assert filed.status_code == 302
-        sessions = [_login(base, "henan.bureau"), _login(base, "henan.bureau2")]
+        sessions = [login(base, "henan.bureau"), login(base, "henan.bureau2")]
         inbox = [http.get(base + "/inbox").text for http, _ in sessions * 3]
         assert all("郑州航空港国检试验区" in page for page in inbox), "every worker sees the login and the task"
         task_id = re.search(r'href="/tasks/(\d+)"', inbox[0]).group(1)
@@ -227,3 +217,126 @@ def test_bad_text_and_login_counters_on_postgres(pg_client):
         from workflow.models import RefusalTally
 
         assert session.scalar(select(func.sum(RefusalTally.count))) >= 14
+def test_of_two_officials_claiming_at_once_exactly_one_holds_the_task(pg):
+    from tests.concurrency import claim_races
+
+    assert claim_races(pg, 20) == [("ClaimedByOther", "ok")] * 20
+
+
+def test_a_task_is_not_claimed_by_one_official_while_another_completes_it(pg):
+    from tests.concurrency import complete_and_claim_races
+
+    races = complete_and_claim_races(pg, 10)
+    assert set(races) <= {("ok", "TaskAlreadyDone"), ("ClaimedByOther", "ok")}, races
+
+
+
+
+def _file_zones(db, count, start):
+    with db.session() as s:
+        for i in range(count):
+            gov, province = ("henan.gov", "henan") if i % 2 == 0 else ("jiangxi.gov", "jiangxi")
+            zones.file_application(s, store.user_by_name(s, gov),
+                                   application(zone_name=f"定时{i}国检试验区", province=province), now=start)
+
+
+def _count(db, model, *where):
+    from sqlalchemy import func, select
+
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_two_workers_at_once_remind_each_overdue_task_once(pg, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from tests.concurrency import two_workers_remind
+    from workflow.models import ProcessInstance
+
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    _file_zones(pg, 4, start)
+    with pg.session() as s:
+        s.execute(update(ProcessInstance).values(next_timer_at=None))  # only the reminders are due
+        s.commit()
+    reminded, rows = two_workers_remind(pg, monkeypatch, start + timedelta(days=31))
+    assert sum(reminded) == 4, "between them the two workers remind each task once"
+    assert len(rows) == len(set(rows)) == 4
+
+
+def _terminate_connections(pg_url) -> int:
+    """From an admin connection, end every connection to the test database (as a server restart would)."""
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        killed = conn.execute(text("SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+                                   "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                              {"name": pg_url.rsplit("/", 1)[1]}).scalar()
+    admin.dispose()
+    return killed
+
+
+def test_connections_killed_mid_pass_the_worker_fires_the_rest(pg, pg_url, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from workflow.models import Event, HumanTask
+    from workflow.services import timers
+
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    _file_zones(pg, 6, start)
+    real_model_for, calls, killed = timers.deploy.model_for, [], []
+
+    def kill_on_the_third(version):
+        calls.append(version.id)
+        if len(calls) == 3:  # the third instance is locked and read; its connection dies before it is saved
+            killed.append(_terminate_connections(pg_url))
+        return real_model_for(version)
+
+    monkeypatch.setattr(timers.deploy, "model_for", kill_on_the_third)
+    result = timers.run_pass(pg, start + timedelta(days=40))
+    assert killed[0] >= 1
+    assert result.fired == 6 and result.failed == []
+    assert _count(pg, HumanTask, HumanTask.bpmn_id == "recommendation_escalation") == 6
+    assert _count(pg, Event, Event.kind == "timer_failed") == 0, "a lost connection is no instance's failure"
+
+
+def _set_connections(pg_url, allowed: bool) -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{pg_url.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+    admin.dispose()
+
+
+def _wait_for(condition, seconds: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_the_worker_waits_out_a_database_outage_then_fires(pg, pg_url, caplog):
+    from datetime import UTC, datetime, timedelta
+
+    from workflow.services import timers
+
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    _file_zones(pg, 2, start)
+    _set_connections(pg_url, False)
+    _terminate_connections(pg_url)
+    stop, reports = threading.Event(), []
+    loop = threading.Thread(target=timers.work, args=(pg, 0.05, stop, lambda: start + timedelta(days=40),
+                                                      lambda _now, result: reports.append(result)))
+    loop.start()
+    try:
+        _wait_for(lambda: sum("数据库暂时无法连接" in r.getMessage() for r in caplog.records) >= 3)
+        assert loop.is_alive() and reports == []
+        _set_connections(pg_url, True)
+        _wait_for(lambda: reports)
+    finally:
+        _set_connections(pg_url, True)
+        stop.set()
+        loop.join(30)
+    assert reports[0].fired == 2 and reports[0].failed == []
+    assert any("database answers again" in r.getMessage() for r in caplog.records)

@@ -54,27 +54,18 @@ def init(demo: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, help="Default: $PORT or 5000.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker; with more than one, a worker serves other requests while a login hashes.")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the application with gunicorn (a production WSGI server)."""
-    from gunicorn.app.base import BaseApplication
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker: requests served at once by each.")
+@click.option("--read-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Seconds a client may stay silent while sending a request.")
+@click.option("--request-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds for a whole request, headers and body, to arrive (a late body is answered 408).")
+def serve(host: str, port: int, workers: int, threads: int, read_timeout: float, request_timeout: float) -> None:
+    """Serve the application with gunicorn: threaded workers, keep-alive, read deadlines."""
+    from workflow.serving import Server
 
-    from workflow import create_app
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("timeout", 60)
-            self.cfg.set("threads", threads)
-
-        def load(self):
-            return create_app()
-
-    Server().run()
+    Server(host, port, workers, threads, read_timeout, request_timeout).run()
 
 
 @main.command()
@@ -83,25 +74,38 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
               help="With --once: run the pass as of this ISO 8601 instant (no offset = Asia/Shanghai).")
 @click.option("--interval", default=60, show_default=True, type=click.IntRange(1, 3600), help="Seconds between passes.")
 def worker(once: bool, now_text: str | None, interval: int) -> None:
-    """Fire due timers (deadlines, periodic supervision) and remind of overdue tasks."""
-    import time
+    """Fire due timers (deadlines, periodic supervision) and remind of overdue tasks.
 
+    An instance whose timers fail is recorded (timer_failed) and retried later; a database outage is
+    waited out. The worker itself only stops when it is told to.
+    """
+    import logging
+    import threading
+
+    from workflow.errors import DatabaseUnavailable
     from workflow.models import utcnow
     from workflow.services import timers
 
     if now_text and not once:
         raise click.UsageError("--now is only for a single pass (--once)")
-    now = _parse_now(now_text) if now_text else None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _, db = _database()
-    while True:
-        result = timers.run_pass(db, now or utcnow())
-        click.echo(f"{(now or utcnow()).isoformat()}: fired {result.fired}, reminded {result.reminded}, "
-                   f"failed {len(result.failed)}")
-        for instance_id, message in result.failed:
-            click.echo(f"instance {instance_id}: {message}", err=True)
-        if once:
-            sys.exit(1 if result.failed else 0)
-        time.sleep(interval)
+    if once:
+        now = _parse_now(now_text) if now_text else utcnow()
+        try:
+            result = timers.run_pass(db, now)
+        except DatabaseUnavailable as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        _report(now, result)
+        sys.exit(1 if result.failed else 0)
+    timers.work(db, interval, threading.Event(), utcnow, _report)
+
+
+def _report(now, result) -> None:
+    click.echo(f"{now.isoformat()}: fired {result.fired}, reminded {result.reminded}, failed {len(result.failed)}")
+    for instance_id, message in result.failed:
+        click.echo(f"instance {instance_id}: {message}", err=True)
 
 
 def _parse_now(text: str):

@@ -121,6 +121,12 @@ class StaleInstance(Conflict):
     """Another request changed the process instance first."""
 
 
+class DatabaseUnavailable(WorkflowError):
+    """The database does not answer (server down or restarting, network cut); try again later."""
+
+    status = 503
+
+
 class InvalidModel(WorkflowError):
     """A BPMN model fails to parse or breaks one of our rules; ``problems`` lists why."""
 

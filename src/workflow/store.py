@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -144,6 +144,38 @@ def add_task(session: Session, task: HumanTask, groups: Sequence[str], users: Se
 
 
 MODEL_FAILURE = "model_failure"  # an event for the process owner only: it may quote the model's expressions
+def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | None, now: datetime | None) -> bool:
+    """Move an open task's claim from ``was`` to ``holder`` in one conditional UPDATE; False if it had moved on.
+
+    The condition is the lock: of two officials claiming at once, the second UPDATE waits for the first
+    (row lock on PostgreSQL, the write lock on SQLite), then matches nothing.
+    """
+    held = HumanTask.claimed_by_id.is_(None) if was is None else HumanTask.claimed_by_id == was
+    return _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
+                                                           HumanTask.status == TaskStatus.OPEN, held)
+                    .values(claimed_by_id=holder, claimed_at=now))
+
+
+def close_task(session: Session, task: HumanTask, user_id: int, now: datetime) -> bool:
+    """Mark an open task done by ``user_id`` unless it was closed or claimed by someone else meanwhile."""
+    free = or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user_id)
+    return _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
+                                                           HumanTask.status == TaskStatus.OPEN, free)
+                    .values(status=TaskStatus.DONE, completed_at=now, completed_by_id=user_id))
+
+
+def _changed(session: Session, task: HumanTask, statement) -> bool:
+    changed = session.execute(statement.execution_options(synchronize_session=False)).rowcount == 1
+    session.refresh(task)
+    return changed
+
+
+def mark_reminded(session: Session, task_id: int, now: datetime) -> bool:
+    """Note that an open task was reminded of; False if another worker did it first."""
+    result = session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.status == TaskStatus.OPEN,
+                                                     HumanTask.reminded_at.is_(None))
+                             .values(reminded_at=now).execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def history(session: Session, zone_id: int) -> Sequence[Event]:
@@ -165,29 +197,52 @@ def add_event(session: Session, event: Event) -> None:
 def instance_for_update(session: Session, instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
     """The instance row, locked until commit (PostgreSQL) and re-read, so its state is current.
 
-    With ``skip_locked`` a row another worker holds is skipped (None) instead of waited for.
+    With ``skip_locked`` a row another worker holds is skipped (None) instead of waited for. The lock is
+    ``FOR NO KEY UPDATE``: it excludes other steps, but not the key-share locks that inserting a row
+    referring to the instance takes (a claim's history row); ``FOR UPDATE`` would deadlock with a claim.
     """
     return session.scalars(
         select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        .with_for_update(of=ProcessInstance, skip_locked=skip_locked).execution_options(populate_existing=True)
+        .with_for_update(of=ProcessInstance, skip_locked=skip_locked, key_share=True)
+        .execution_options(populate_existing=True)
     ).one_or_none()
 
 
 def due_instance_ids(session: Session, now: datetime, limit: int, exclude: Sequence[int] = ()) -> list[int]:
-    """Running instances whose earliest timer is due (an index range scan on next_timer_at)."""
+    """Running instances whose earliest timer is due and not backed off (an index range scan on next_timer_at)."""
     query = (select(ProcessInstance.id)
-             .where(ProcessInstance.completed.is_(False), ProcessInstance.next_timer_at <= now)
+             .where(ProcessInstance.completed.is_(False), ProcessInstance.next_timer_at <= now,
+                    or_(ProcessInstance.timer_retry_at.is_(None), ProcessInstance.timer_retry_at <= now))
              .order_by(ProcessInstance.next_timer_at, ProcessInstance.id).limit(limit))
     if exclude:
         query = query.where(ProcessInstance.id.not_in(list(exclude)))
     return list(session.scalars(query))
 
 
+def failing_instances(session: Session, zone_id: int | None = None) -> Sequence[ProcessInstance]:
+    """Running instances whose timers failed at their last attempt, soonest retry first."""
+    query = select(ProcessInstance).where(ProcessInstance.completed.is_(False), ProcessInstance.timer_failures > 0)
+    if zone_id is not None:
+        query = query.where(ProcessInstance.zone_id == zone_id)
+    return session.scalars(query.options(selectinload(ProcessInstance.zone))
+                           .order_by(ProcessInstance.timer_retry_at, ProcessInstance.id)).all()
+
+
+def last_events(session: Session, kind: str, instance_ids: Sequence[int]) -> dict[int, Event]:
+    """The newest event of ``kind`` of each instance."""
+    if not instance_ids:
+        return {}
+    newest = (select(func.max(Event.id)).where(Event.kind == kind, Event.instance_id.in_(list(instance_ids)))
+              .group_by(Event.instance_id))
+    return {e.instance_id: e for e in session.scalars(select(Event).where(Event.id.in_(newest)))
+            if e.instance_id is not None}
+
+
 def overdue_tasks(session: Session, now: datetime, limit: int) -> Sequence[HumanTask]:
     """Open tasks past their due time that have not been reminded of yet."""
     return session.scalars(
         select(HumanTask).where(HumanTask.status == TaskStatus.OPEN, HumanTask.due_at <= now,
-                                HumanTask.reminded_at.is_(None)).order_by(HumanTask.due_at).limit(limit)
+                                HumanTask.reminded_at.is_(None)).order_by(HumanTask.due_at, HumanTask.id).limit(limit)
     ).all()
 
 

@@ -155,7 +155,7 @@ HTTP_MESSAGES = {
     400: N_("请求格式有误。"), 401: N_("请先登录。"), 403: N_("您无权进行此操作。"),
     429: N_("请求过于频繁，请稍后再试。"),
     404: N_("您要找的页面不存在，或您无权查看。"), 405: N_("不支持这种请求方式。"),
-    413: N_("提交的内容过大。"), 415: N_("不支持这种内容格式。"),
+    408: N_("提交的内容迟迟未能传完，请重新提交。"), 413: N_("提交的内容过大。"), 415: N_("不支持这种内容格式。"),
 }
 
 
@@ -223,8 +223,8 @@ def model_xml(source: str | bytes, name: str) -> Response:
 
 
 ERROR_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-               429: "too_many_attempts"}
+               405: "method_not_allowed", 408: "request_timeout", 409: "conflict", 413: "payload_too_large",
+               415: "unsupported_media_type", 429: "too_many_attempts"}
 _AUDITED = (NotAuthenticated, PermissionDenied, NotFound, TooManyAttempts)
 
 

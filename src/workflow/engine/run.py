@@ -18,13 +18,13 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
-from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from workflow import modelxml
 from workflow.engine.guard import SCRIPT_ENGINE, count_step, running
-from workflow.errors import NotFound, TaskAlreadyDone
+from workflow.errors import EngineFailure, NotFound, TaskAlreadyDone
 from workflow.modelxml import Element
 
 
@@ -106,9 +106,13 @@ class Model:
 
     def restore(self, state: Mapping[str, Any]) -> Run:
         """Rebuild a run from state saved by :meth:`Run.state`."""
-        dct = dict(state)
-        _SERIALIZER.migrate(dct)
-        workflow = _SERIALIZER.from_dict(dct, spec=self._spec, subprocess_specs=self._subprocess_specs)
+        try:
+            dct = dict(state)
+            _SERIALIZER.migrate(dct)
+            workflow = _SERIALIZER.from_dict(dct, spec=self._spec, subprocess_specs=self._subprocess_specs)
+        except (KeyError, TypeError, ValueError, AttributeError, SpiffWorkflowException) as exc:
+            raise EngineFailure(f"the saved state cannot be read: {type(exc).__name__}: {exc}",
+                                self.process_id) from exc
         workflow.script_engine = SCRIPT_ENGINE
         return Run(self, workflow)
 

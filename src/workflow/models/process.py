@@ -51,6 +51,8 @@ class ProcessInstance(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    timer_failures: Mapped[int] = mapped_column(default=0, server_default="0")  # in a row; 0 once timers fire
+    timer_retry_at: Mapped[datetime | None]  # the worker leaves a failing instance alone until then
 
     zone: Mapped[Zone] = relationship(back_populates="instances")
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from workflow.errors import Conflict, Msg, StaleInstance
+from workflow.errors import Conflict
 
 
 def commit(session: Session) -> None:
-    """Commit, turning a lost race into a clean 409 and leaving nothing half-saved."""
+    """Commit, leaving nothing half-saved when the commit loses a race (the session maps it to a 409)."""
     try:
         session.commit()
-    except StaleDataError:
+    except Conflict:
         session.rollback()
-        raise StaleInstance(Msg("该流程刚被他人处理，请刷新后重试")) from None
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(Msg("数据与现有记录冲突，请刷新后重试")) from None
+        raise

@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow import forms, store
-from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, TaskAlreadyDone
+from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
 from workflow.services import commit, deploy, failures, instances, progress, zones
+
+ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
 
 
 def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
@@ -59,25 +61,37 @@ def _ensure_free_for(task: HumanTask, user: User) -> None:
 
 
 def claim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
-    """Take a task so that colleagues with the same role leave it to you."""
+    """Take a task so that colleagues with the same role leave it to you; of two at once, one wins."""
+    now = now or utcnow()
     task = _take(session, user, task_id)
     _ensure_free_for(task, user)
     if task.claimed_by_id is None:
-        task.claimed_by, task.claimed_at = user, now or utcnow()
-        store.add_event(session, instances.audit_event("task_claimed", user, task, now or utcnow()))
-        commit(session)
+        if store.set_claim(session, task, user.id, None, now):
+            store.add_event(session, instances.audit_event("task_claimed", user, task, now))
+            commit(session)
+        else:
+            _still_yours(task, user)
     return task
 
 
 def unclaim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
     """Give a claimed task back to everyone with the role."""
+    now = now or utcnow()
     task = _take(session, user, task_id)
     _ensure_free_for(task, user)
     if task.claimed_by_id is not None:
-        task.claimed_by, task.claimed_at = None, None
-        store.add_event(session, instances.audit_event("task_unclaimed", user, task, now or utcnow()))
-        commit(session)
+        if store.set_claim(session, task, None, user.id, None):
+            store.add_event(session, instances.audit_event("task_unclaimed", user, task, now))
+            commit(session)
+        else:
+            _still_yours(task, user)
     return task
+
+
+def _still_yours(task: HumanTask, user: User) -> None:
+    """After a conditional update matched nothing: why (done, or another's claim), as a 409."""
+    _ensure_open(task)
+    _ensure_free_for(task, user)
 
 
 def page(session: Session, user: User, task_id: int) -> TaskPage:
@@ -101,27 +115,48 @@ def _remit(element: Element, application: Element | None, data: Mapping[str, Any
 
 def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any], *,
              strict: bool = False, now: datetime | None = None) -> HumanTask:
-    """Validate, run the engine, save state, rows and history: one commit, or nothing at all."""
+    """Validate, run the engine, save state, rows and history: one commit, or nothing at all.
+
+    A parallel step on the same instance that commits first (another branch, a timer) makes this one
+    stale; it is then redone on the new state, as long as the task is still open and the user's
+    (each attempt checks that again), at most ``ATTEMPTS`` times.
+    """
     now = now or utcnow()
+    attempt = 1
+    while True:
+        try:
+            return _complete(session, user, task_id, raw, strict, now)
+        except StaleInstance:
+            session.rollback()
+            if attempt >= ATTEMPTS:
+                raise
+            attempt += 1
+
+
+def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any], strict: bool,
+              now: datetime) -> HumanTask:
     task = _take(session, user, task_id)
     _ensure_free_for(task, user)
     instance = store.instance_for_update(session, task.instance_id)
     session.refresh(task)
-    _ensure_open(task)
-    _ensure_free_for(task, user)
+    _still_yours(task, user)
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
     data = forms.clean(element.form, raw, strict=strict)
     zone = task.zone
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.check_application(session, user, element, data, zone)
+    if not store.close_task(session, task, user.id, now):
+        _still_yours(task, user)
+        raise TaskAlreadyDone(Msg("这个任务已经办结"))
+    # This transaction now writes. On SQLite that took the database's write lock (the row lock above is
+    # PostgreSQL's only), so reading the state again here gives the state no one can change before commit.
+    session.refresh(instance)
+    if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.apply_application(zone, data)
     with failures.reported(session, f"completing {task.bpmn_id}", zone.id, instance.id, user):
         run = model.restore(instance.state)
         done = run.complete(task.engine_id, data, now)
-        task.status = TaskStatus.DONE
-        task.completed_at = now
-        task.completed_by_id = user.id
         store.add_event(session, instances.task_event(user, zone, instance, element, data, now))
         progress.settle(session, instance, run, zone, now, done, user)
         commit(session)

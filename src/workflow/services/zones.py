@@ -28,7 +28,7 @@ from workflow.models import (
     utcnow,
 )
 from workflow.modelxml import Element
-from workflow.services import commit, deploy, failures, progress
+from workflow.services import commit, deploy, failures, progress, timers
 
 PROCESS_ID = "zone_lifecycle"
 HUMAN_TASKS = {"userTask", "manualTask", "task"}
@@ -157,6 +157,7 @@ class Trace:
     overdue: Sequence[str] = ()
     upcoming: Sequence[Upcoming] = ()
     actionable: frozenset[int] = frozenset()
+    stuck: Sequence[timers.Stuck] = ()  # instances whose timers are failing
 
     def of_kind(self, *kinds: str) -> list[ZoneRecord]:
         return [r for r in self.records if r.kind in kinds]
@@ -174,12 +175,20 @@ def current_instance(zone: Zone) -> ProcessInstance:
     return (running or main)[-1]
 
 
+def _readable(instance: ProcessInstance):
+    """The instance's run, or None when its saved state cannot be read (the page still shows; the worker reports it)."""
+    try:
+        return deploy.model_for(instance.process_version).restore(instance.state)
+    except EngineFailure:
+        return None
+
+
 def _upcoming(zone: Zone) -> list[Upcoming]:
     """The timers the zone's running processes wait for, soonest first."""
     found = []
     for instance in (i for i in zone.instances if not i.completed and i.next_timer_at is not None):
-        model = deploy.model_for(instance.process_version)
-        for bpmn_id, due in model.restore(instance.state).waiting_timers():
+        model, run = deploy.model_for(instance.process_version), _readable(instance)
+        for bpmn_id, due in run.waiting_timers() if run else ():
             element = model.element(bpmn_id)
             then = next((model.element(t) for t in element.targets
                          if t in model.elements and model.element(t).kind in HUMAN_TASKS), None)
@@ -203,8 +212,9 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
                  instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
                  store.experiences(session, zone.id), store.adoptions(session, zone.id),
-                 done=model.restore(instance.state).completed_elements(), overdue=overdue,
-                 upcoming=_upcoming(zone), actionable=frozenset(store.actionable_task_ids(session, user, zone.id)))
+                 done=run.completed_elements() if (run := _readable(instance)) else [], overdue=overdue,
+                 upcoming=_upcoming(zone), actionable=frozenset(store.actionable_task_ids(session, user, zone.id)),
+                 stuck=timers.stuck(session, zone.id))
 
 
 def rating_points(trace: Trace) -> list[Point]:

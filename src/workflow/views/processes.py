@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidModel, Msg
-from workflow.services import deploy, failures
+from workflow.services import deploy, failures, timers
 from workflow.views import login_required
 from workflow.web import current_user, db_session, model_xml, tr
 
@@ -59,3 +59,9 @@ def make_current(version_id: int):
     flash(tr(Msg("已将 %(p)s 第 %(v)s 版的内容设为当前版本（新版本号 %(n)s）", p=created.process_id,
                  v=chosen.version, n=created.version)))
     return redirect(url_for("processes.index"))
+
+
+@bp.get("/timers")
+@login_required
+def timers_failing():
+    return render_template("timers.html", stuck=timers.stuck_for(db_session(), current_user()))

@@ -1,0 +1,26 @@
+"""timer backoff: consecutive failures and the next retry of an instance's timers
+
+Revision ID: 0005
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0005'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('timer_failures', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('timer_retry_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.drop_column('timer_retry_at')
+        batch_op.drop_column('timer_failures')

@@ -25,6 +25,29 @@ def test_pages_require_login(client):
         assert response.status_code == 302 and "/login" in response.location
 
 
+def test_the_login_redirect_carries_the_page_asked_for_and_nothing_more(client):
+    assert client.get("/inbox").location.endswith("/login?next=/inbox")
+    assert client.get("/zones?lang=en").location.endswith("/login?next=/zones?lang%3Den")
+
+
+def test_a_failed_login_puts_the_focus_on_the_password(client):
+    fresh = client.get("/login").get_data(as_text=True)
+    assert re.search(r'<input id="username"[^>]* autofocus', fresh)
+    token = csrf_of(client)
+    page = client.post("/login", data={"username": "henan.gov", "password": "nope", "csrf_token": token})
+    text = page.get_data(as_text=True)
+    assert re.search(r'<input id="password"[^>]* autofocus', text), "the user retypes the password"
+    assert not re.search(r'<input id="username"[^>]* autofocus', text)
+    assert 'value="henan.gov"' in text
+
+
+def test_the_site_has_an_icon(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200 and response.mimetype in {"image/vnd.microsoft.icon", "image/x-icon"}
+        assert response.data.startswith(b"\x00\x00\x01\x00"), "an ICO file"
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
+
+
 def test_login_with_a_wrong_password_is_refused(client):
     token = csrf_of(client)
     response = client.post("/login", data={"username": "henan.gov", "password": "nope", "csrf_token": token})

@@ -43,6 +43,11 @@ def _is_admin() -> bool:
     return user is not None and user.has(Role.ADMIN)
 
 
+def here() -> str:
+    """This request's path and query, without the bare "?" Werkzeug's ``full_path`` ends in when there is none."""
+    return request.full_path if request.query_string else request.path
+
+
 def lang() -> str:
     return "en" if str(get_locale()).startswith("en") else "zh"
 
@@ -174,7 +179,7 @@ def _workflow_error(exc: WorkflowError):
     message = tr(exc.message)
     if isinstance(exc, _AUDITED):
         user = g.get("user")
-        audit.denied(db_session(), user, request.remote_addr or "", request.method, request.full_path.rstrip("?"),
+        audit.denied(db_session(), user, request.remote_addr or "", request.method, here(),
                      exc.status, message)
     headers = {}
     if isinstance(exc, TooManyAttempts):

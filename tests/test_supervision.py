@@ -211,3 +211,17 @@ def test_scores_out_of_range_are_refused_and_nothing_is_saved(app, session, zone
     assert set(err.value.fields) == {"score_reform", "score_facilitation", "score_safety"}
     assert session.scalar(select(func.count()).select_from(ZoneRecord)) == before
     assert "evaluation" in open_ids(session, zone.id)
+
+
+def test_every_open_task_carries_the_zones_stage_and_the_inbox_shows_it(app, session, zone, login_as):
+    other = zones.file_application(session, user(session, "henan.gov"), application(zone_name="开封国检试验区"),
+                                   now=START)
+    pass_at(app, START + timedelta(days=31))
+    pass_at(app, add_duration(START, "P3M") + timedelta(hours=1))
+    session.expire_all()
+    stages = {t.bpmn_id: t.stage for z in (zone, other) for t in store.zone_open_tasks(session, z.id)}
+    assert stages == {"report_q1": "operating", "bureau_recommendation": "recommending",
+                      "recommendation_escalation": "recommending"}, "without a stage property: the zone's status"
+    head = login_as("henan.head").get("/inbox").get_data(as_text=True)
+    assert "<td>推荐中</td>" in head
+    assert "<td>运行中</td>" in login_as("henan.bureau").get("/inbox").get_data(as_text=True)

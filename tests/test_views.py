@@ -2,10 +2,13 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, application, csrf_of
+from tests.conftest import BPMN_DIR, PASSWORD, application, csrf_of
+from workflow import config, create_app
 from workflow.models import Event, Zone
+from workflow.services import setup
 
 
 def post_application(client, **overrides):
@@ -184,3 +187,28 @@ def test_claiming_from_the_task_page(login_as):
     assert first.post(f"/tasks/{task_id}/unclaim", data={"csrf_token": first.csrf}).status_code == 302
     done = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x", "csrf_token": second.csrf})
     assert done.status_code == 302
+
+
+def test_the_configured_default_language_applies_until_the_user_chooses(tmp_path):
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'en.sqlite3'}", "SECRET_KEY": "x",
+                      "DEFAULT_LOCALE": "en_US"})
+    db = app.extensions["workflow.db"]
+    db.upgrade()
+    with db.session() as session:
+        setup.init(session, BPMN_DIR, demo=True, demo_password=PASSWORD)
+    client = app.test_client()
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"username": "henan.gov", "password": PASSWORD, "csrf_token": csrf_of(client)})
+    assert "Inbox" in client.get("/inbox").get_data(as_text=True), "logging in keeps the default"
+    assert "待办" in client.get("/inbox?lang=zh").get_data(as_text=True)
+    assert "待办" in client.get("/zones").get_data(as_text=True), "the user's choice wins"
+    api = app.test_client().get("/api/v1/tasks")
+    assert api.get_json()["message"].startswith("An Authorization"), "the API too, without Accept-Language"
+    db.dispose()
+
+
+def test_an_unknown_default_language_is_refused_at_start():
+    with pytest.raises(ValueError, match="WORKFLOW_DEFAULT_LOCALE must be zh or en"):
+        config.load({"DEFAULT_LOCALE": "fr", "SECRET_KEY": "x"})
+    assert config.load({"SECRET_KEY": "x"})["DEFAULT_LOCALE"] == "zh"

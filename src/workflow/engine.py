@@ -263,10 +263,6 @@ class Run:
         dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
         return dct
 
-    @property
-    def task_count(self) -> int:
-        return len(self._wf.tasks)
-
 
 # SpiffWorkflow's parser lets these escape on some valid-looking XML (e.g. a businessRuleTask
 # without camunda:decisionRef raises KeyError); a linter reports them instead of crashing.

@@ -15,6 +15,7 @@ from lxml import etree
 
 from workflow import expressions
 from workflow.errors import InvalidExpression
+from workflow.models.base import ItemStatus, ZoneStatus
 from workflow.roles import Role, lane_role
 from workflow.timeparse import is_duration
 
@@ -42,6 +43,10 @@ def resolve(names: tuple[str, ...], data: dict) -> tuple[str, ...]:
         out.extend(v for v in values if isinstance(v, str) and v)
     return tuple(out)
 _ACTIVITIES = {"task", "subProcess", "callActivity"}
+_ZONE_STATUSES = [s.value for s in ZoneStatus]
+_ITEM_STATUSES = [s.value for s in ItemStatus]
+_STATUS_PROPERTIES = {"stage": _ZONE_STATUSES, "zone_status": _ZONE_STATUSES,
+                      "measure_status": _ITEM_STATUSES, "experience_status": _ITEM_STATUSES}
 _EXPRESSIONS = {"conditionExpression", "timeDuration", "timeDate", "timeCycle"}
 
 
@@ -269,6 +274,10 @@ def _check_element(filename: str, el: Element) -> list[Problem]:
             if ("${" in value or "#{" in value) and not (attr != "dueDate" and _VARIABLE.match(value)):
                 bad(f"camunda:{attr} takes plain names or one task-data variable like ${{unit_concerned}}, "
                     f"not an expression: {value}")
+    for prop, allowed in _STATUS_PROPERTIES.items():
+        value = el.prop(prop)
+        if value and value not in allowed:
+            bad(f"property {prop} must be one of {', '.join(allowed)}, got {value!r}")
     if el.due and not is_duration(el.due) and "${" not in el.due:
         bad(f"camunda:dueDate must be an ISO 8601 duration such as P30D, got {el.due!r}")
     ids = [f.id for f in el.form]

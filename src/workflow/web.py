@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale, gettext
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -24,8 +24,6 @@ LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 
 def db_session() -> Session:
     if "db_session" not in g:
-        from flask import current_app
-
         g.db_session = current_app.extensions["workflow.db"].session()
     return g.db_session
 
@@ -78,12 +76,14 @@ def _check_csrf() -> None:
 
 
 def _select_locale() -> str:
+    """The API follows Accept-Language; pages the language the user chose; else WORKFLOW_DEFAULT_LOCALE."""
+    default = current_app.config["WORKFLOW"]["DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
-        return LANGUAGES[request.accept_languages.best_match(["zh", "en"], default="zh")]
+        return LANGUAGES[request.accept_languages.best_match(["zh", "en"], default=default)]
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen
-    return LANGUAGES.get(session.get("lang", "zh"), "zh_Hans_CN")
+    return LANGUAGES[session.get("lang") if session.get("lang") in LANGUAGES else default]
 
 
 STATUS_LABELS = {

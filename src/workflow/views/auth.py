@@ -27,15 +27,20 @@ def login():
     except (NotAuthenticated, TooManyAttempts) as exc:
         return render_template("login.html", error=tr(exc.message), username=request.form.get("username", ""),
                                next=request.form.get("next", "")), exc.status
-    lang = session.get("lang")
-    session.clear()
-    session.update({"uid": user.id, "lang": lang or "zh"})
+    _renew(uid=user.id)
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    session["lang"] = lang or "zh"
+    _renew()
     return redirect(url_for("auth.login"))
+
+
+def _renew(**values: object) -> None:
+    """A fresh session that keeps only the language the user chose (none chosen: the configured default)."""
+    chosen = session.get("lang")
+    session.clear()
+    session.update(values)
+    if chosen:
+        session["lang"] = chosen

@@ -212,3 +212,21 @@ def test_an_unknown_default_language_is_refused_at_start():
     with pytest.raises(ValueError, match="WORKFLOW_DEFAULT_LOCALE must be zh or en"):
         config.load({"DEFAULT_LOCALE": "fr", "SECRET_KEY": "x"})
     assert config.load({"SECRET_KEY": "x"})["DEFAULT_LOCALE"] == "zh"
+
+
+def test_the_csv_shows_labels_in_the_page_language_and_the_api_keeps_codes(login_as):
+    import csv
+    import io
+
+    post_application(login_as("henan.gov"))
+    client = login_as("hq.clearance")
+
+    def rows():
+        return list(csv.reader(io.StringIO(client.get("/zones.csv").get_data(as_text=True).lstrip("\ufeff"))))
+
+    [header, row] = rows()
+    assert header[2:5] == ["省份", "申请单位", "状态"] and row[2:5] == ["河南", "河南省人民政府", "推荐中"]
+    client.get("/inbox?lang=en")
+    [header, row] = rows()
+    assert header[2:5] == ["Province", "Applicant", "Status"]
+    assert row[2:5] == ["Henan", "Henan Provincial Government", "Under recommendation"]

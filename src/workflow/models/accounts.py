@@ -23,6 +23,9 @@ class Organisation(Base):
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
+    def label(self, lang: str = "zh") -> str:
+        return (self.name_en or self.name) if lang == "en" else self.name
+
 
 class User(Base):
     __tablename__ = "user_account"

@@ -108,6 +108,11 @@ class Listing:
     application: Element | None
     may_file: bool
 
+    def province_label(self, code: str, lang: str = "zh") -> str:
+        """A province code as the application form names it, in ``lang``."""
+        field = next((f for f in self.application.form if f.id == PROVINCE_FIELD), None) if self.application else None
+        return field.option_label(code, lang) if field else code
+
 
 def listing(session: Session, user: User) -> Listing:
     """The zones the user may see, with the form that labels their fields."""

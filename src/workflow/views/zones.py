@@ -9,7 +9,7 @@ from workflow.exports import to_csv
 from workflow.services import overview as overview_service
 from workflow.services import zones
 from workflow.views import form_values, login_required, refused
-from workflow.web import N_, current_user, db_session, local_time, tr
+from workflow.web import N_, current_user, db_session, lang, local_time, status_label, tr
 
 bp = Blueprint("zones", __name__)
 
@@ -30,9 +30,11 @@ def overview():
 @bp.get("/zones.csv")
 @login_required
 def export():
-    listing = zones.listing(db_session(), current_user())
-    rows = [(z.id, z.name, z.province, z.applicant.name, z.status.value, local_time(z.created_at),
-             local_time(z.updated_at), z.approval_number or "") for z in listing.zones]
+    listing, language = zones.listing(db_session(), current_user()), lang()
+    rows = [(z.id, z.name, listing.province_label(z.province, language),
+             z.applicant.label(language),
+             status_label(z.status), local_time(z.created_at), local_time(z.updated_at), z.approval_number or "")
+            for z in listing.zones]
     header = [tr(h) for h in (N_("编号"), N_("名称"), N_("省份"), N_("申请单位"), N_("状态"), N_("提出申请"),
                               N_("更新时间"), N_("批准文号"))]
     return Response(to_csv(header, rows), mimetype="text/csv",

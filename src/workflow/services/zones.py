@@ -151,6 +151,7 @@ class Trace:
     measures: Sequence[Measure] = ()
     experiences: Sequence[Experience] = ()
     adopted: Sequence[Adoption] = ()
+    visible: frozenset[int] = frozenset()   # other zones named on the page (adopters, sources) the user may open
 
     def of_kind(self, *kinds: str) -> list[ZoneRecord]:
         return [r for r in self.records if r.kind in kinds]
@@ -181,10 +182,12 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
     instance = chosen[0] if chosen else current_instance(zone)
     model = deploy.model_for(instance.process_version)
     lifecycle = deploy.model_for(zone.instances[0].process_version)
+    experiences, adopted = store.experiences(session, zone.id), store.adoptions(session, zone.id)
+    named = {a.zone_id for e in experiences for a in e.adoptions} | {a.experience.zone_id for a in adopted}
     return Trace(zone, instance.process_version, model, store.zone_open_tasks(session, zone.id),
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
                  instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
-                 store.experiences(session, zone.id), store.adoptions(session, zone.id))
+                 experiences, adopted, store.visible_zone_ids(session, user, named))
 
 
 def rating_points(trace: Trace) -> list[Point]:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, redirect, url_for
 from werkzeug.datastructures import MultiDict
 
-from workflow.errors import InvalidForm
+from workflow.errors import WorkflowError
 from workflow.modelxml import Field
 from workflow.web import current_user, db_session, here, tr
 
@@ -29,7 +29,7 @@ def form_values(fields: tuple[Field, ...], form: MultiDict) -> dict[str, Any]:
     return {f.id: form.getlist(f.id) if f.multiple else form.get(f.id) for f in fields if f.id in form}
 
 
-def refused(exc: InvalidForm) -> dict[str, str]:
+def refused(exc: WorkflowError) -> dict[str, str]:
     """A refused form: undo anything the request staged, and the field messages in the user's language."""
     db_session().rollback()
     return {k: tr(v) for k, v in exc.fields.items()}

@@ -76,7 +76,7 @@ def test_application_is_filed_and_recommended(browser, base_url, tmp_path):
     assert "已办结：直属局推荐意见" in bureau.content()
     assert bureau.locator("ol.stages li.current").inner_text() == "验收中"
     history = bureau.locator("ol.timeline").inner_text()
-    assert "henan.bureau" in history and "同意推荐，建议加强查验能力建设" in history
+    assert "河南局经办人 · 河南检验检疫局" in history and "同意推荐，建议加强查验能力建设" in history
     bureau.wait_for_selector("#diagram[data-state=ready]", timeout=15000)
     assert bureau.locator("#diagram .djs-element.is-current").count() == 1, "organise_acceptance is highlighted"
     assert bureau.locator("#diagram .djs-element.is-done").count() == 2

@@ -180,10 +180,11 @@ def test_claiming_from_the_task_page(login_as):
     first, second = login_as("henan.bureau"), login_as("henan.bureau2")
     task_id = first_task_id(first)
     assert first.post(f"/tasks/{task_id}/claim", data={"csrf_token": first.csrf}).status_code == 302
-    assert "已由 henan.bureau 认领" in second.get("/inbox").get_data(as_text=True)
+    claimed = '已由 <span class="person" title="henan.bureau">河南局经办人 · 河南检验检疫局</span> 认领'
+    assert claimed in second.get("/inbox").get_data(as_text=True)
     refused = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x",
                                                      "csrf_token": second.csrf})
-    assert refused.status_code == 409 and "henan.bureau" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "已由 河南局经办人 · 河南检验检疫局 认领" in refused.get_data(as_text=True)
     assert first.post(f"/tasks/{task_id}/unclaim", data={"csrf_token": first.csrf}).status_code == 302
     done = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x", "csrf_token": second.csrf})
     assert done.status_code == 302
@@ -230,3 +231,36 @@ def test_the_csv_shows_labels_in_the_page_language_and_the_api_keeps_codes(login
     [header, row] = rows()
     assert header[2:5] == ["Province", "Applicant", "Status"]
     assert row[2:5] == ["Henan", "Henan Provincial Government", "Under recommendation"]
+
+
+def _visible_text(html):
+    """The page as read: no tags and no attribute values."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_people_are_shown_by_name_and_organisation_with_the_log_in_name_on_hover(app, session, login_as):
+    from datetime import timedelta
+
+    from tests.test_measures import operating_zone
+    from tests.test_supervision import START, pass_at, report
+    from workflow.timeparse import add_duration
+
+    zone = operating_zone(session)
+    quarter_end = add_duration(START, "P3M") + timedelta(hours=1)
+    pass_at(app, quarter_end)
+    session.expire_all()
+    report(session, "q1", quarter_end)
+    pass_at(app, add_duration(START, "P6M") + timedelta(hours=1))
+    bureau, colleague = login_as("henan.bureau"), login_as("henan.bureau2")
+    task_id = first_task_id(bureau)
+    bureau.post(f"/tasks/{task_id}/claim", data={"csrf_token": bureau.csrf})
+    shown = '<span class="person" title="henan.bureau">河南局经办人 · 河南检验检疫局</span>'
+    pages = {"zone (history, records, open task)": colleague.get(f"/zones/{zone.id}"),
+             "inbox (claim)": colleague.get("/inbox"), "task (claim, history)": bureau.get(f"/tasks/{task_id}")}
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert shown in html, name
+        assert "henan.bureau" not in _visible_text(html), f"{name}: the log-in name only on hover"
+    zone_page = pages["zone (history, records, open task)"].get_data(as_text=True)
+    assert zone_page.count(shown) >= 3, "the history, the report's row and the claimed open task"
+    assert 'title="hq.leader">总局领导 · 质检总局领导</span>' in zone_page

@@ -51,6 +51,10 @@ class User(Base):
         """The roles as one string (for history rows), e.g. ``bureau`` or ``hq_clearance,process_owner``."""
         return ",".join(sorted(r.value for r in self.roles))
 
+    def label(self, lang: str = "zh") -> str:
+        """How pages name a person: display name (or log-in name) and organisation."""
+        return f"{self.display_name or self.username} · {self.organisation.label(lang)}"
+
     def has(self, *roles: Role) -> bool:
         return self.active and bool(self.roles.intersection(roles))
 

@@ -137,6 +137,7 @@ class Event(Base):
 
     zone: Mapped[Zone | None] = relationship()
     instance: Mapped[ProcessInstance | None] = relationship()
+    person: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="selectin")
 
     def label(self, lang: str = "zh") -> str:
         return (self.task_name_en or self.task_name) if lang == "en" else self.task_name

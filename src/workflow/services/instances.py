@@ -111,7 +111,8 @@ def _apply(session: Session, instance: ProcessInstance, zone: Zone, item: Done, 
         by_person = el.kind in {"userTask", "manualTask"}
         session.add(ZoneRecord(zone_id=zone.id, instance_id=instance.id, kind=kind, bpmn_id=el.id,
                                name=el.name or el.id, name_en=el.name_en, period_no=instance.period_no, at=now,
-                               actor=actor.username if actor and by_person else "", data=kept))
+                               actor=actor.username if actor and by_person else "",
+                               actor_id=actor.id if actor and by_person else None, data=kept))
         if not by_person:
             first = kept.get(wanted[0]) if wanted else None
             store.add_event(session, automatic_event(zone, instance, el, now, decision=first, data=kept))

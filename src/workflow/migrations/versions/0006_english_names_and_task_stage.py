@@ -15,10 +15,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('zone_record', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('actor_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_zone_record_actor_id_user_account', 'user_account', ['actor_id'], ['id'])
+    op.execute(sa.text("UPDATE zone_record SET actor_id = (SELECT user_account.id FROM user_account "
+                       "WHERE user_account.username = zone_record.actor) WHERE actor != ''"))
     # A task without a `stage` property is in the stage its zone was in when it opened.
     op.execute(sa.text("UPDATE human_task SET stage = (SELECT zone.status FROM zone WHERE zone.id = human_task.zone_id) "
                        "WHERE stage = ''"))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('zone_record', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_zone_record_actor_id_user_account', type_='foreignkey')
+        batch_op.drop_column('actor_id')

@@ -264,3 +264,9 @@ def test_people_are_shown_by_name_and_organisation_with_the_log_in_name_on_hover
     zone_page = pages["zone (history, records, open task)"].get_data(as_text=True)
     assert zone_page.count(shown) >= 3, "the history, the report's row and the claimed open task"
     assert 'title="hq.leader">总局领导 · 质检总局领导</span>' in zone_page
+
+
+def test_switching_language_stays_on_the_same_page(login_as):
+    client = login_as("henan.gov")
+    page = client.get("/zones?instance=3&x=a%26b").get_data(as_text=True)
+    assert 'href="/zones?instance=3&amp;x=a%26b&amp;lang=en" lang="en">English</a>' in page

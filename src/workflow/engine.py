@@ -138,6 +138,11 @@ class Model:
     def name(self) -> str:
         return self._spec.description or self.process_id
 
+    @property
+    def name_en(self) -> str:
+        """The process's English name (its ``name_en`` property), or "" when the model gives none."""
+        return self.properties.get("name_en", "")
+
     def element(self, bpmn_id: str) -> Element:
         return self.elements[bpmn_id]
 

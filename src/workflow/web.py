@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
@@ -44,6 +45,13 @@ def _is_admin() -> bool:
 def here() -> str:
     """This request's path and query, without the bare "?" Werkzeug's ``full_path`` ends in when there is none."""
     return request.full_path if request.query_string else request.path
+
+
+def language_link(code: str) -> str:
+    """This page in another language: the same path and query, with ``lang`` set."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)
 
 
 def lang() -> str:
@@ -208,6 +216,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tr"] = tr
     app.context_processor(lambda: {"now": utcnow()})
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
+                                 language_link=language_link,
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
                                  item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,

@@ -80,7 +80,7 @@ def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str,
         return existing, False
     version = ProcessVersion(
         process_id=model.process_id, version=store.next_version_number(session, model.process_id),
-        name=model.name, filename=filename, content_hash=digest, source=content.decode("utf-8"),
+        name=model.name, name_en=model.name_en, filename=filename, content_hash=digest, source=content.decode("utf-8"),
         decisions={k: v.decode("utf-8") for k, v in used.items()}, deployed_by_id=user.id if user else None,
     )
     session.add(version)
@@ -128,6 +128,13 @@ def version(session: Session, version_id: int) -> ProcessVersion:
     if found is None:
         raise NotFound(Msg("没有这个流程版本"))
     return found
+
+
+def source(session: Session, user: User, version_id: int) -> ProcessVersion:
+    """A deployed version whose file a process owner may download."""
+    if not user.has(Role.PROCESS_OWNER, Role.ADMIN):
+        raise PermissionDenied(Msg("只有流程管理员可以下载模型文件"))
+    return version(session, version_id)
 
 
 def stage_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:

@@ -68,7 +68,7 @@ def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zon
         el = task.element
         store.add_task(session, HumanTask(
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
-            name_en=el.name_en, lane=el.lane, stage=stage_of(el, zone),
+            name_en=el.name_en, lane=el.lane, lane_en=el.lane_en, stage=stage_of(el, zone),
             assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
             due_at=due_from(el.due, now), created_at=now,
         ), resolve(el.groups, task.data), resolve(el.candidate_users, task.data))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import io
 
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+
+from workflow import diagrams
 from workflow.errors import InvalidModel, Msg
 from workflow.services import deploy
 from workflow.views import login_required
-from workflow.web import current_user, db_session, tr
+from workflow.web import current_user, db_session, lang, tr
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -43,4 +46,15 @@ def show(version_id: int):
 @bp.get("/<int:version_id>/diagram.bpmn")
 @login_required
 def diagram(version_id: int):
-    return Response(deploy.version(db_session(), version_id).source, mimetype="application/xml")
+    """The model as the page shows it (names in the page's language)."""
+    return Response(diagrams.localized(deploy.version(db_session(), version_id).source, lang()),
+                    mimetype="application/xml")
+
+
+@bp.get("/<int:version_id>/source.bpmn")
+@login_required
+def source(version_id: int):
+    """The deployed file exactly as uploaded, for process owners to edit."""
+    version = deploy.source(db_session(), current_user(), version_id)
+    return send_file(io.BytesIO(version.source.encode("utf-8")), mimetype="application/xml", as_attachment=True,
+                     download_name=version.filename)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from workflow import diagrams
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
 from workflow.services import overview as overview_service
@@ -76,4 +77,4 @@ def show(zone_id: int):
 def diagram(zone_id: int):
     instance = request.args.get("instance", "")
     trace = zones.trace(db_session(), current_user(), zone_id, int(instance) if instance.isdigit() else None)
-    return Response(trace.version.source, mimetype="application/xml")
+    return Response(diagrams.localized(trace.version.source, lang()), mimetype="application/xml")

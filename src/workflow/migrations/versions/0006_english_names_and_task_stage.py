@@ -30,10 +30,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('human_task', schema=None) as batch_op:
-        batch_op.drop_column('lane_en')
-    with op.batch_alter_table('process_version', schema=None) as batch_op:
-        batch_op.drop_column('name_en')
+    # Plain DROP COLUMN: a batch copy of these tables would break the foreign keys that point at them.
+    op.drop_column('human_task', 'lane_en')
+    op.drop_column('process_version', 'name_en')
     with op.batch_alter_table('zone_record', schema=None) as batch_op:
         batch_op.drop_constraint('fk_zone_record_actor_id_user_account', type_='foreignkey')
         batch_op.drop_column('actor_id')

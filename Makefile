@@ -49,10 +49,11 @@ extract-messages: $(VENV)/.installed
 
 # bpmn-js viewer for the zone page's process diagram, vendored from the npm
 # registry (pinned in web/package-lock.json) so pages load nothing from a CDN.
+# `npm ci` also installs axe-core, copied below.
 BPMN_DIST := web/node_modules/bpmn-js/dist
 VENDOR_DIR := web/static/vendor
 
-vendor: $(VENDOR_DIR)/bpmn-navigated-viewer.js
+vendor: $(VENDOR_DIR)/bpmn-navigated-viewer.js $(VENDOR_DIR)/axe.min.js
 
 $(VENDOR_DIR)/bpmn-navigated-viewer.js: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -62,6 +63,11 @@ $(VENDOR_DIR)/bpmn-navigated-viewer.js: web/package.json web/package-lock.json
 	cp -R $(BPMN_DIST)/assets/bpmn-font $(VENDOR_DIR)/bpmn-font
 	cp web/node_modules/bpmn-js/LICENSE $(VENDOR_DIR)/bpmn-js.LICENSE
 	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $@
+
+# axe-core (a dev dependency, same lock file) for the browser tests' accessibility check; no page loads it.
+$(VENDOR_DIR)/axe.min.js: $(VENDOR_DIR)/bpmn-navigated-viewer.js
+	cp web/node_modules/axe-core/LICENSE $(VENDOR_DIR)/axe-core.LICENSE
+	cp web/node_modules/axe-core/axe.min.js $@
 
 bench: install-test
 	$(BIN)/python bench/lifecycle.py

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, application
+from tests.conftest import PASSWORD, application, operating_zone
 from workflow.models import Event
 
 UNITS = {"opinion_clearance": "hq.clearance", "opinion_cnca": "hq.cnca", "opinion_health": "hq.health",
@@ -88,7 +88,7 @@ def test_claims_keep_colleagues_off_and_double_submit_is_409(api):
     assert second.get("/tasks").json["items"][0]["claimed_by"] == "henan.bureau"
     refused = second.post(f"/tasks/{task_id}/complete", json={"data": {"decision": "reject", "comment": "x"}})
     assert refused.status_code == 409 and refused.json["error"] == "conflict"
-    assert "henan.bureau" in refused.json["message"]
+    assert "河南局经办人 · 河南检验检疫局" in refused.json["message"], "the colleague, as people know them"
     assert second.post(f"/tasks/{task_id}/claim").status_code == 409
     assert first.post(f"/tasks/{task_id}/unclaim").json["claimed_by"] is None
     assert second.post(f"/tasks/{task_id}/complete", json={"data": {"decision": "recommend", "comment": "好"}}
@@ -189,3 +189,52 @@ def test_zone_detail_carries_records_and_measures(app, session, api):
     assert detail["measures"][0]["status"] == "in_effect"
     [record] = [r for r in detail["records"] if r["kind"] == "report"]
     assert record["period_no"] == 1 and record["actor"] == "henan.bureau" and record["data"]["risk_level"] == "low"
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as plain JSON Schema: ``nullable`` becomes a "null" type."""
+    if isinstance(node, list):
+        return [_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _json_schema(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable"):
+        out["type"] = [node["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+    return out
+
+
+def test_the_documents_enums_are_the_python_enums(client):
+    from workflow.models import ItemStatus, MeasureKind, TaskStatus, ZoneStatus
+
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert schemas["Zone"]["properties"]["status"]["enum"] == [s.value for s in ZoneStatus]
+    assert schemas["ZoneDetail"]["properties"]["status"]["enum"] == [s.value for s in ZoneStatus]
+    assert schemas["Task"]["properties"]["status"]["enum"] == [s.value for s in TaskStatus]
+    measure = schemas["ZoneDetail"]["properties"]["measures"]["items"]["properties"]
+    assert measure["kind"]["enum"] == [k.value for k in MeasureKind]
+    assert measure["status"]["enum"] == [s.value for s in ItemStatus]
+
+
+def test_a_revoked_zones_answer_conforms_to_the_document(app, session, api, client):
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    from tests.conftest import START, act, run_year
+    from workflow.timeparse import add_duration
+
+    zone = operating_zone(session)
+    eval_time = run_year(app, session, START, 30)
+    act(session, "henan.gov", "rectify_zone", eval_time, rectification_report="整改")
+    act(session, "henan.bureau", "rectification_check", eval_time, decision="accepted", comment="到位")
+    eval_time = run_year(app, session, add_duration(START, "P1Y"), 30)
+    act(session, "hq.leader", "revocation_decision", eval_time, decision="revoke", comment="撤销")
+    components = _json_schema(client.get("/api/v1/openapi.json").json["components"])
+    hq = api("hq.leader")
+    for path, schema in ((f"/zones/{zone.id}", "ZoneDetail"), ("/zones", "Zone")):
+        answer = hq.get(path).json
+        items = [answer] if schema == "ZoneDetail" else answer["items"]
+        assert [z["status"] for z in items] == ["revoked"]
+        validator = jsonschema_rs.validator_for({"$ref": f"#/components/schemas/{schema}", "components": components})
+        for item in items:
+            errors = [e.message for e in validator.iter_errors(item)]
+            assert errors == [], errors

@@ -1,12 +1,20 @@
-"""In headless Chromium: henan.gov files an application; henan.bureau finds it in the inbox and recommends it."""
+"""In headless Chromium: henan.gov files an application; henan.bureau finds it in the inbox and recommends it.
+
+Over a programme with zones at every stage, axe-core (vendored from npm by `make vendor`) checks every
+page each kind of official reaches, and the focus ring is measured against what lies behind it.
+"""
 
 import os
+import re
 import shutil
 
 import pytest
 
+from tests import programme
 from tests.conftest import PASSWORD
 from tests.server import served
+from workflow import create_app
+from workflow.config import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM and not os.environ.get("WORKFLOW_REQUIRE_BROWSER"):
@@ -76,7 +84,7 @@ def test_application_is_filed_and_recommended(browser, base_url, tmp_path):
     assert "已办结：直属局推荐意见" in bureau.content()
     assert bureau.locator("ol.stages li.current").inner_text() == "验收中"
     history = bureau.locator("ol.timeline").inner_text()
-    assert "henan.bureau" in history and "同意推荐，建议加强查验能力建设" in history
+    assert "河南局经办人 · 河南检验检疫局" in history and "同意推荐，建议加强查验能力建设" in history
     bureau.wait_for_selector("#diagram[data-state=ready]", timeout=15000)
     assert bureau.locator("#diagram .djs-element.is-current").count() == 1, "organise_acceptance is highlighted"
     for step in ("submit_application", "bureau_recommendation", "recommendation_gateway"):
@@ -96,3 +104,135 @@ def test_a_wrong_field_is_flagged_in_place_and_the_keyboard_reaches_the_form(bro
     assert page.locator("#f-zone_name").get_attribute("aria-invalid") == "true"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") in {"A", "INPUT", "BUTTON"}
+
+
+AXE = ROOT / "web" / "static" / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# One of each kind of official (the other units' pages are those of hq.clearance without its extra tasks).
+USERS = ["henan.gov", "jiangxi.gov", "henan.bureau", "henan.head", "hq.clearance", "hq.leader", "admin"]
+
+
+@pytest.fixture(scope="module")
+def programme_url(tmp_path_factory):
+    """A server over the programme of tests/programme.py: zones at every stage."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('programme') / 'p.sqlite3'}"
+    with served(url) as base:
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "served-test"})
+        programme.build(app)
+        app.extensions["workflow.db"].dispose()
+        yield base
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's findings on the page as it stands, one line each."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(url="/static/vendor/axe.min.js")
+    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+                          ".then(r => r.violations.map(v => v.id + ': ' + v.help + ' @ '"
+                          " + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | ')))", AXE_TAGS)
+    return found
+
+
+def settle(page) -> None:
+    if page.locator("#diagram").count():
+        page.wait_for_selector("#diagram[data-state=ready], #diagram[data-state=failed]", timeout=15000)
+
+
+def crawl(page, base_url, start="/inbox"):
+    """Every page reachable by links from ``start``: each zone, and one page of every other kind."""
+    queue, kinds = [start], set()
+    while queue:
+        path = queue.pop(0)
+        kind = path.split("?")[0] if re.fullmatch(r"/zones/\d+(\?.*)?", path) else re.sub(r"\d+", "N", path)
+        if kind in kinds:
+            continue
+        kinds.add(kind)
+        page.goto(base_url + path)
+        settle(page)
+        yield path
+        for href in page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))"):
+            if not any(skip in href for skip in ("/static/", "lang=", ".csv", ".bpmn", "#")):
+                queue.append(href)
+
+
+def failed_requests(page) -> list[str]:
+    """Collects every request of the page that answers 400 or more (an icon, a stylesheet, a script)."""
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    return failed
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_every_page_a_role_reaches_passes_axe_and_loads_whole(browser, programme_url, username):
+    languages = ["zh-CN", "en"] if username in {"henan.bureau", "hq.clearance", "admin"} else ["zh-CN"]
+    problems, visited = [], 0
+    for language in languages:
+        page = browser.new_context(locale=language).new_page()
+        failed = failed_requests(page)
+        page.goto(programme_url + "/login?lang=" + language[:2])
+        login(page, programme_url, username)
+        for path in crawl(page, programme_url):
+            visited += 1
+            problems += [f"{language} {path}: {v}" for v in axe_violations(page)]
+        problems += [f"{language}: {f}" for f in failed]
+        page.context.close()
+    assert visited >= 8, "the walk reached the role's pages"
+    assert problems == [], "\n".join(problems)
+
+
+def test_pages_shown_after_a_refusal_pass_axe_too(browser, programme_url):
+    page = browser.new_context(locale="zh-CN").new_page()
+    failed = failed_requests(page)
+    page.goto(programme_url + "/login")
+    problems = [f"login: {v}" for v in axe_violations(page)]
+    page.fill("#username", "henan.gov")
+    page.fill("#password", "wrong")
+    page.click("button[type=submit]")
+    page.wait_for_selector("p.error")
+    assert page.evaluate("document.activeElement.id") == "password", "the password, to type again"
+    problems += [f"failed login: {v}" for v in axe_violations(page)]
+    login(page, programme_url, "henan.gov")
+    page.goto(programme_url + "/zones/new")
+    page.click("form.wide button[type=submit]")
+    page.wait_for_selector("p.error")
+    problems += [f"refused application: {v}" for v in axe_violations(page)]
+    page.goto(programme_url + "/zones/999")
+    page.wait_for_selector("p[role=alert]")
+    problems += [f"404: {v}" for v in axe_violations(page)]
+    assert problems == [], "\n".join(problems)
+    expected = [f"400 {programme_url}/zones/new", f"401 {programme_url}/login", f"404 {programme_url}/zones/999"]
+    assert sorted(failed) == expected, "the refusals themselves, and no icon or asset missing"
+
+
+FOCUS_RING = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  let behind = el.parentElement, bg = [255, 255, 255];
+  while (behind) { const c = rgb(getComputedStyle(behind).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0)) { bg = c; break; } behind = behind.parentElement; }
+  return {what: el.tagName + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || '').trim().slice(0, 20),
+          style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+          ratio: ratio(rgb(style.outlineColor), bg)};
+}"""
+
+
+def test_the_focus_ring_stands_out_wherever_the_keyboard_goes(browser, programme_url):
+    page = browser.new_context(locale="zh-CN").new_page()
+    login(page, programme_url, "hq.clearance")
+    weak = []
+    for path in ("/inbox", "/zones", "/experiences", "/zones/2"):
+        page.goto(programme_url + path)
+        settle(page)
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            ring = page.evaluate(FOCUS_RING)
+            if ring["what"].startswith("BODY"):
+                break
+            if ring["style"] == "none" or ring["width"] < 2 or ring["ratio"] < 3:
+                weak.append(f"{path} {ring}")
+    assert weak == [], "\n".join(weak)

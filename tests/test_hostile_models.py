@@ -4,11 +4,9 @@ page that only shows a form, and a failure at run time shows officials a plain m
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import LIFECYCLE, application
+from tests.conftest import LIFECYCLE, application, operating_zone, user
 from tests.test_api import Api
-from tests.test_measures import operating_zone
 from tests.test_processes import upload, versions
-from tests.test_supervision import user
 from tests.test_views import first_task_id, post_application
 from workflow import engine, limits
 from workflow.errors import EngineFailure

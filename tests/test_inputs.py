@@ -91,8 +91,7 @@ def test_unicode_digits_in_paths_are_not_ids(client, gov):
 
 
 def test_an_experience_proposal_with_a_unicode_digit_measure_is_400(app, session, login_as):
-    from tests.test_measures import MEASURE, operating_zone
-    from tests.test_supervision import user
+    from tests.conftest import MEASURE, operating_zone, user
     from workflow.services import measures
 
     zone = operating_zone(session)

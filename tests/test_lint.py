@@ -62,6 +62,10 @@ def test_a_minimal_valid_model_is_clean():
     (task(id="pass", ext='<camunda:formData><camunda:formField id="d" label="D" type="enum">'
                          '<camunda:value id="pass" name="P" /></camunda:formField></camunda:formData>'),
      "pass", "also used by another element"),
+    (task(ext='<camunda:properties><camunda:property name="stage" value="reviewing" /></camunda:properties>'),
+     "t1", "property stage must be one of applying"),
+    (task(ext='<camunda:properties><camunda:property name="zone_status" value="closed" /></camunda:properties>'),
+     "t1", "property zone_status must be one of"),
 ])
 def test_rule_problems_name_the_element(content, element, fragment):
     found = problems(content)

@@ -3,8 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import MEASURE, START, act, application, user
-from tests.conftest import approve_zone as operating_zone
+from tests.conftest import MEASURE, START, act, application, operating_zone, user
 from workflow import store
 from workflow.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from workflow.models import Adoption, Experience, ItemStatus, Measure

@@ -164,3 +164,15 @@ def test_a_timer_failure_is_kept_for_the_process_owner_not_in_the_zone_history(a
     assert [(e.zone_id, e.bpmn_id, e.data["during"]) for e in recorded] == [(zone.id, "q1_due", "firing timers")]
     assert failures.recent(session, user(session, "henan.bureau")) == []
     assert all(e.kind != "model_failure" for e in store.history(session, zone.id))
+def test_every_open_task_carries_the_zones_stage_and_the_inbox_shows_it(app, session, zone, login_as):
+    other = zones.file_application(session, user(session, "henan.gov"), application(zone_name="开封国检试验区"),
+                                   now=START)
+    pass_at(app, START + timedelta(days=31))
+    pass_at(app, add_duration(START, "P3M") + timedelta(hours=1))
+    session.expire_all()
+    stages = {t.bpmn_id: t.stage for z in (zone, other) for t in store.zone_open_tasks(session, z.id)}
+    assert stages == {"report_q1": "operating", "bureau_recommendation": "recommending",
+                      "recommendation_escalation": "recommending"}, "without a stage property: the zone's status"
+    head = login_as("henan.head").get("/inbox").get_data(as_text=True)
+    assert "<td>推荐中</td>" in head
+    assert "<td>运行中</td>" in login_as("henan.bureau").get("/inbox").get_data(as_text=True)

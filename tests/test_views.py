@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, application, csrf_of
+from tests.conftest import BPMN_DIR, PASSWORD, application, csrf_of
+from workflow import config, create_app
 from workflow.models import Event, Zone
+from workflow.services import setup
 
 
 def post_application(client, **overrides):
@@ -25,6 +27,29 @@ def test_pages_require_login(client):
     for path in ["/inbox", "/zones", "/zones/new", "/tasks/1", "/zones/1"]:
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.location
+
+
+def test_the_login_redirect_carries_the_page_asked_for_and_nothing_more(client):
+    assert client.get("/inbox").location.endswith("/login?next=/inbox")
+    assert client.get("/zones?lang=en").location.endswith("/login?next=/zones?lang%3Den")
+
+
+def test_a_failed_login_puts_the_focus_on_the_password(client):
+    fresh = client.get("/login").get_data(as_text=True)
+    assert re.search(r'<input id="username"[^>]* autofocus', fresh)
+    token = csrf_of(client)
+    page = client.post("/login", data={"username": "henan.gov", "password": "nope", "csrf_token": token})
+    text = page.get_data(as_text=True)
+    assert re.search(r'<input id="password"[^>]* autofocus', text), "the user retypes the password"
+    assert not re.search(r'<input id="username"[^>]* autofocus', text)
+    assert 'value="henan.gov"' in text
+
+
+def test_the_site_has_an_icon(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200 and response.mimetype in {"image/vnd.microsoft.icon", "image/x-icon"}
+        assert response.data.startswith(b"\x00\x00\x01\x00"), "an ICO file"
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
 
 
 def test_login_with_a_wrong_password_is_refused(client):
@@ -157,10 +182,11 @@ def test_claiming_from_the_task_page(login_as):
     first, second = login_as("henan.bureau"), login_as("henan.bureau2")
     task_id = first_task_id(first)
     assert first.post(f"/tasks/{task_id}/claim", data={"csrf_token": first.csrf}).status_code == 302
-    assert "已由 henan.bureau 认领" in second.get("/inbox").get_data(as_text=True)
+    claimed = '已由 <span class="person" title="henan.bureau">河南局经办人 · 河南检验检疫局</span> 认领'
+    assert claimed in second.get("/inbox").get_data(as_text=True)
     refused = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x",
                                                      "csrf_token": second.csrf})
-    assert refused.status_code == 409 and "henan.bureau" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "已由 河南局经办人 · 河南检验检疫局 认领" in refused.get_data(as_text=True)
     assert first.post(f"/tasks/{task_id}/unclaim", data={"csrf_token": first.csrf}).status_code == 302
     done = second.post(f"/tasks/{task_id}", data={"decision": "recommend", "comment": "x", "csrf_token": second.csrf})
     assert done.status_code == 302
@@ -201,3 +227,82 @@ def test_the_percent_encoded_tab_from_the_issue_lands_on_the_inbox(client):
 def test_line_breaks_in_next_are_400(client, target):
     assert login_then(client, target).status_code == 400
     assert client.get("/login", query_string={"next": target}).status_code == 400
+def test_the_configured_default_language_applies_until_the_user_chooses(tmp_path):
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'en.sqlite3'}", "SECRET_KEY": "x",
+                      "DEFAULT_LOCALE": "en_US"})
+    db = app.extensions["workflow.db"]
+    db.upgrade()
+    with db.session() as session:
+        setup.init(session, BPMN_DIR, demo=True, demo_password=PASSWORD)
+    client = app.test_client()
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"username": "henan.gov", "password": PASSWORD, "csrf_token": csrf_of(client)})
+    assert "Inbox" in client.get("/inbox").get_data(as_text=True), "logging in keeps the default"
+    assert "待办" in client.get("/inbox?lang=zh").get_data(as_text=True)
+    assert "待办" in client.get("/zones").get_data(as_text=True), "the user's choice wins"
+    api = app.test_client().get("/api/v1/tasks")
+    assert api.get_json()["message"].startswith("An Authorization"), "the API too, without Accept-Language"
+    db.dispose()
+
+
+def test_an_unknown_default_language_is_refused_at_start():
+    with pytest.raises(ValueError, match="WORKFLOW_DEFAULT_LOCALE must be zh or en"):
+        config.load({"DEFAULT_LOCALE": "fr", "SECRET_KEY": "x"})
+    assert config.load({"SECRET_KEY": "x"})["DEFAULT_LOCALE"] == "zh"
+
+
+def test_the_csv_shows_labels_in_the_page_language_and_the_api_keeps_codes(login_as):
+    import csv
+    import io
+
+    post_application(login_as("henan.gov"))
+    client = login_as("hq.clearance")
+
+    def rows():
+        return list(csv.reader(io.StringIO(client.get("/zones.csv").get_data(as_text=True).lstrip("\ufeff"))))
+
+    [header, row] = rows()
+    assert header[2:5] == ["省份", "申请单位", "状态"] and row[2:5] == ["河南", "河南省人民政府", "推荐中"]
+    client.get("/inbox?lang=en")
+    [header, row] = rows()
+    assert header[2:5] == ["Province", "Applicant", "Status"]
+    assert row[2:5] == ["Henan", "Henan Provincial Government", "Under recommendation"]
+
+
+def _visible_text(html):
+    """The page as read: no tags and no attribute values."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_people_are_shown_by_name_and_organisation_with_the_log_in_name_on_hover(app, session, login_as):
+    from datetime import timedelta
+
+    from tests.conftest import START, operating_zone, pass_at, report
+    from workflow.timeparse import add_duration
+
+    zone = operating_zone(session)
+    quarter_end = add_duration(START, "P3M") + timedelta(hours=1)
+    pass_at(app, quarter_end)
+    session.expire_all()
+    report(session, "q1", quarter_end)
+    pass_at(app, add_duration(START, "P6M") + timedelta(hours=1))
+    bureau, colleague = login_as("henan.bureau"), login_as("henan.bureau2")
+    task_id = first_task_id(bureau)
+    bureau.post(f"/tasks/{task_id}/claim", data={"csrf_token": bureau.csrf})
+    shown = '<span class="person" title="henan.bureau">河南局经办人 · 河南检验检疫局</span>'
+    pages = {"zone (history, records, open task)": colleague.get(f"/zones/{zone.id}"),
+             "inbox (claim)": colleague.get("/inbox"), "task (claim, history)": bureau.get(f"/tasks/{task_id}")}
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert shown in html, name
+        assert "henan.bureau" not in _visible_text(html), f"{name}: the log-in name only on hover"
+    zone_page = pages["zone (history, records, open task)"].get_data(as_text=True)
+    assert zone_page.count(shown) >= 3, "the history, the report's row and the claimed open task"
+    assert 'title="hq.leader">总局领导 · 质检总局领导</span>' in zone_page
+
+
+def test_switching_language_stays_on_the_same_page(login_as):
+    client = login_as("henan.gov")
+    page = client.get("/zones?instance=3&x=a%26b").get_data(as_text=True)
+    assert 'href="/zones?instance=3&amp;x=a%26b&amp;lang=en" lang="en">English</a>' in page

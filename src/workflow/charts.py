@@ -9,7 +9,7 @@ from html import escape
 from markupsafe import Markup
 
 LEVELS = {"不合格": 1, "合格": 2, "良好": 3, "优秀": 4}
-COLOURS = {1: "#b42318", 2: "#9a6700", 3: "#0b5cad", 4: "#1a7f37"}
+COLOURS = {1: "#b42318", 2: "#855900", 3: "#0b5cad", 4: "#146c2e"}
 
 
 @dataclass(frozen=True)

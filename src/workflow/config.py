@@ -14,7 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "BPMN_DIR": str(ROOT / "bpmn"),
     "SECRET_KEY": None,
     "DEMO_PASSWORD": "demo",
-    "DEFAULT_LOCALE": "zh_Hans_CN",
+    "DEFAULT_LOCALE": "zh",
     "SESSION_COOKIE_SECURE": False,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
@@ -31,6 +31,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         if value is not None:
             config[key] = _coerce(DEFAULTS[key], value)
     config.update(overrides or {})
+    config["DEFAULT_LOCALE"] = _language(config["DEFAULT_LOCALE"])
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(config)
     return config
@@ -42,6 +43,14 @@ def _coerce(default: Any, value: str) -> Any:
     if isinstance(default, int):
         return int(value)
     return value
+
+
+def _language(value: str) -> str:
+    """``zh`` or ``en``; locale spellings such as ``zh_Hans_CN``, ``zh-CN`` or ``en_US`` are accepted."""
+    language = str(value).strip().lower().replace("-", "_").split("_")[0]
+    if language not in {"zh", "en"}:
+        raise ValueError(f"WORKFLOW_DEFAULT_LOCALE must be zh or en, got {value!r}")
+    return language
 
 
 def _instance_secret(config: dict[str, Any]) -> str:

@@ -115,6 +115,7 @@ class Element:
     name_en: str = ""
     lane: str = ""
     lane_id: str = ""
+    lane_en: str = ""
     properties: tuple[tuple[str, str], ...] = ()
     candidate_groups: tuple[str, ...] = ()
     candidate_users: tuple[str, ...] = ()
@@ -133,6 +134,10 @@ class Element:
 
     def label(self, lang: str = "zh") -> str:
         return (self.name_en or self.name or self.id) if lang == "en" else (self.name or self.id)
+
+    def doc(self, lang: str = "zh") -> str:
+        """The element's documentation; in English its ``documentation_en`` property when it has one."""
+        return (self.prop("documentation_en") or self.documentation) if lang == "en" else self.documentation
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -174,7 +179,8 @@ def _field(node) -> Field:
     )
 
 
-def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], targets: dict[str, list[str]]) -> Element:
+def _element(node, lane: tuple[str, str, str], flows: tuple[Counter, Counter],
+             targets: dict[str, list[str]]) -> Element:
     kind = etree.QName(node).localname
     props = _props(node)
     form = tuple(
@@ -183,7 +189,7 @@ def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], target
     doc = node.xpath("./bpmn:documentation/text()", namespaces=NS)
     return Element(
         id=node.get("id", ""), kind=kind, name=(node.get("name") or "").strip(),
-        name_en=dict(props).get("name_en", ""), lane=lane[1], lane_id=lane[0], properties=props,
+        name_en=dict(props).get("name_en", ""), lane=lane[1], lane_id=lane[0], lane_en=lane[2], properties=props,
         candidate_groups=_split(node.get(f"{{{CAMUNDA}}}candidateGroups")),
         candidate_users=_split(node.get(f"{{{CAMUNDA}}}candidateUsers")),
         assignee=(node.get(f"{{{CAMUNDA}}}assignee") or "").strip(),
@@ -211,7 +217,8 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
     id_count = Counter(node.get("id") for node in root.iter(etree.Element) if node.get("id"))
     for process in root.iterfind(f"{{{BPMN}}}process"):
         lanes = {
-            ref.text.strip(): (lane.get("id", ""), lane.get("name") or lane.get("id", ""))
+            ref.text.strip(): (lane.get("id", ""), lane.get("name") or lane.get("id", ""),
+                               dict(_props(lane)).get("name_en", ""))
             for lane in process.iter(f"{{{BPMN}}}lane")
             for ref in lane.iterfind(f"{{{BPMN}}}flowNodeRef") if ref.text
         }
@@ -236,13 +243,13 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
     return elements, executable, problems
 
 
-def _lane_of(node, lanes: dict[str, tuple[str, str]]) -> tuple[str, str]:
+def _lane_of(node, lanes: dict[str, tuple[str, str, str]]) -> tuple[str, str, str]:
     """A node's lane; a node inside a subprocess lies in the subprocess's lane (lanes list top-level nodes)."""
     while node is not None:
         if node.get("id") in lanes:
             return lanes[node.get("id")]
         node = node.getparent()
-    return ("", "")
+    return ("", "", "")
 
 
 def _check_expression(filename: str, element_id: str, text: str | None) -> list[Problem]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
+from workflow.models.base import ItemStatus, MeasureKind, TaskStatus, ZoneStatus
 from workflow.modelxml import Element, Field
 from workflow.roles import Role
 
@@ -12,6 +14,11 @@ _TIME = {"type": "string", "format": "date-time"}
 _NULL_TIME = {**_TIME, "nullable": True}
 _NULL_STR = {"type": "string", "nullable": True}
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _enum(cls: type[enum.Enum]) -> dict[str, Any]:
+    """A string schema listing exactly the values of one of our enums."""
+    return {"type": "string", "enum": [member.value for member in cls]}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -87,7 +94,7 @@ def _path_id(name: str) -> list[dict[str, Any]]:
 def document(application: Element | None = None) -> dict[str, Any]:
     """The whole document; ``application`` is the deployed model's application task."""
     task_props = {"id": _ID, "zone_id": _ID, "zone_name": {"type": "string"}, "bpmn_id": {"type": "string"},
-                 "name": {"type": "string"}, "status": {"type": "string", "enum": ["open", "done", "cancelled"]},
+                 "name": {"type": "string"}, "status": _enum(TaskStatus),
                  "created_at": _TIME, "due_at": _NULL_TIME, "claimed_by": _NULL_STR}
     task = _obj(task_props)
     field = _obj({"id": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},
@@ -96,8 +103,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
                                                                "label": {"type": "string"}})}})
     task_detail = _obj({**task_props, "form": _obj({"fields": {"type": "array", "items": field}})})
     zone_props = {"id": _ID, "name": {"type": "string"}, "province": {"type": "string"},
-                 "status": {"type": "string", "enum": ["applying", "recommending", "accepting", "approving",
-                                                       "operating", "rejected"]},
+                 "status": _enum(ZoneStatus),
                  "stage": {"type": "string", "description": "BPMN ids of where the zone is now, comma-separated"},
                  "applicant": {"type": "string", "description": "organisation code"},
                  "process_version": {"type": "string", "description": "process_id:version"},
@@ -114,9 +120,9 @@ def document(application: Element | None = None) -> dict[str, Any]:
                    "period_no": {"type": "integer", "nullable": True}, "at": _TIME, "actor": {"type": "string"},
                    "data": {"type": "object"}})
     measure = _obj({"id": _ID, "title": {"type": "string"},
-                    "kind": {"type": "string", "enum": ["institutional", "model", "measure"]},
+                    "kind": _enum(MeasureKind),
                     "departs": {"type": "boolean"}, "unit_concerned": _NULL_STR,
-                    "status": {"type": "string", "enum": ["pending", "in_effect", "published", "rejected"]},
+                    "status": _enum(ItemStatus),
                     "filed_at": _TIME})
     zone_detail = _obj({**zone_props, "application": {"type": "object"},
                         "records": {"type": "array", "items": record},

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 
 from workflow import patterns
+from workflow.models.base import ItemStatus, ZoneStatus
 from workflow.modelxml import CONSTRAINTS, FIELD_TYPES, HUMAN, VARIABLE, Element, Field, Problem
 from workflow.roles import Role
 from workflow.timeparse import duration_problem
 
 MAX_TEXT = 1_000_000      # the largest minlength / maxlength
 MAX_NUMBER = 10**15       # the largest min / max, either sign
+_ZONE_STATUSES = [s.value for s in ZoneStatus]
+_ITEM_STATUSES = [s.value for s in ItemStatus]
+_STATUS_PROPERTIES = {"stage": _ZONE_STATUSES, "zone_status": _ZONE_STATUSES,
+                      "measure_status": _ITEM_STATUSES, "experience_status": _ITEM_STATUSES}
 
 
 def element_problems(filename: str, el: Element) -> list[Problem]:
@@ -41,6 +46,10 @@ def element_problems(filename: str, el: Element) -> list[Problem]:
             if ("${" in value or "#{" in value) and not (attr != "dueDate" and VARIABLE.match(value)):
                 bad(f"camunda:{attr} takes plain names or one task-data variable like ${{unit_concerned}}, "
                     f"not an expression: {value}")
+    for prop, allowed in _STATUS_PROPERTIES.items():
+        value = el.prop(prop)
+        if value and value not in allowed:
+            bad(f"property {prop} must be one of {', '.join(allowed)}, got {value!r}")
     due_problem = duration_problem(el.due) if el.due and "${" not in el.due else None
     if due_problem:
         bad(f"camunda:dueDate: {due_problem}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,6 +82,14 @@ def visible_zone(session: Session, user: User, zone_id: int) -> Zone | None:
     if not 0 < zone_id <= MAX_ID:
         return None
     return session.scalar(select(Zone).where(Zone.id == zone_id, access.zone_scope(user)))
+
+
+def visible_zone_ids(session: Session, user: User, zone_ids: Iterable[int]) -> frozenset[int]:
+    """Those of ``zone_ids`` the user may open."""
+    wanted = set(zone_ids)
+    if not wanted:
+        return frozenset()
+    return frozenset(session.scalars(select(Zone.id).where(Zone.id.in_(wanted), access.zone_scope(user))))
 
 
 def zone_by_name(session: Session, name: str) -> Zone | None:

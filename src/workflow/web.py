@@ -6,6 +6,7 @@ import re
 import secrets
 import time
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, session
@@ -28,8 +29,6 @@ LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 
 def db_session() -> Session:
     if "db_session" not in g:
-        from flask import current_app
-
         g.db_session = current_app.extensions["workflow.db"].session()
     return g.db_session
 
@@ -63,12 +62,25 @@ def forget_login() -> None:
     """Drop the login from the session cookie; the language choice stays."""
     chosen = session.get("lang")
     session.clear()
-    session["lang"] = chosen or "zh"
+    if chosen:
+        session["lang"] = chosen
 
 
 def _is_admin() -> bool:
     user = current_user()
     return user is not None and user.has(Role.ADMIN)
+
+
+def here() -> str:
+    """This request's path and query, without the bare "?" Werkzeug's ``full_path`` ends in when there is none."""
+    return request.full_path if request.query_string else request.path
+
+
+def language_link(code: str) -> str:
+    """This page in another language: the same path and query, with ``lang`` set."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)
 
 
 def lang() -> str:
@@ -121,12 +133,14 @@ def _check_fields() -> None:
 
 
 def _select_locale() -> str:
+    """The API follows Accept-Language; pages the language the user chose; else WORKFLOW_DEFAULT_LOCALE."""
+    default = current_app.config["WORKFLOW"]["DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
-        return LANGUAGES[request.accept_languages.best_match(["zh", "en"], default="zh")]
+        return LANGUAGES[request.accept_languages.best_match(["zh", "en"], default=default)]
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen
-    return LANGUAGES.get(session.get("lang", "zh"), "zh_Hans_CN")
+    return LANGUAGES[session.get("lang") if session.get("lang") in LANGUAGES else default]
 
 
 STATUS_LABELS = {
@@ -240,7 +254,7 @@ def _workflow_error(exc: WorkflowError):
     message = tr(exc.message)
     if isinstance(exc, _AUDITED):
         user = g.get("user")
-        audit.denied(db_session(), user, request.remote_addr or "", request.method, request.full_path.rstrip("?"),
+        audit.denied(db_session(), user, request.remote_addr or "", request.method, here(),
                      exc.status, message)
     headers = {}
     if isinstance(exc, TooManyAttempts):
@@ -272,6 +286,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tr"] = tr
     app.context_processor(lambda: {"now": utcnow()})
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
+                                 language_link=language_link,
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
                                  item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,

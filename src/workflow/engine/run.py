@@ -88,6 +88,11 @@ class Model:
     def name(self) -> str:
         return self._spec.description or self.process_id
 
+    @property
+    def name_en(self) -> str:
+        """The process's English name (its ``name_en`` property), or "" when the model gives none."""
+        return self.properties.get("name_en", "")
+
     def element(self, bpmn_id: str) -> Element:
         return self.elements[bpmn_id]
 
@@ -264,7 +269,3 @@ class Run:
         dct = _SERIALIZER.to_dict(self._wf)
         dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
         return dct
-
-    @property
-    def task_count(self) -> int:
-        return len(self._wf.tasks)

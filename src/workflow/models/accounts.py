@@ -23,6 +23,9 @@ class Organisation(Base):
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
+    def label(self, lang: str = "zh") -> str:
+        return (self.name_en or self.name) if lang == "en" else self.name
+
 
 class User(Base):
     __tablename__ = "user_account"
@@ -49,6 +52,10 @@ class User(Base):
     def role_label(self) -> str:
         """The roles as one string (for history rows), e.g. ``bureau`` or ``hq_clearance,process_owner``."""
         return ",".join(sorted(r.value for r in self.roles))
+
+    def label(self, lang: str = "zh") -> str:
+        """How pages name a person: display name (or log-in name) and organisation."""
+        return f"{self.display_name or self.username} · {self.organisation.label(lang)}"
 
     def has(self, *roles: Role) -> bool:
         return self.active and bool(self.roles.intersection(roles))

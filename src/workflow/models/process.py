@@ -25,12 +25,16 @@ class ProcessVersion(Base):
     process_id: Mapped[str] = mapped_column(String(100))
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
     filename: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
     decisions: Mapped[dict[str, Any]] = mapped_column(default=dict)  # DMN files deployed with it, by name
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    def label(self, lang: str = "zh") -> str:
+        return (self.name_en or self.name) if lang == "en" else self.name
 
 
 class ProcessInstance(Base):
@@ -74,6 +78,7 @@ class HumanTask(Base):
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     lane: Mapped[str] = mapped_column(String(100), default="")
+    lane_en: Mapped[str] = mapped_column(String(100), default="")
     stage: Mapped[str] = mapped_column(String(32), default="")
     assignee: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus, "task_status"), default=TaskStatus.OPEN)
@@ -92,6 +97,9 @@ class HumanTask(Base):
 
     def label(self, lang: str = "zh") -> str:
         return (self.name_en or self.name) if lang == "en" else self.name
+
+    def lane_label(self, lang: str = "zh") -> str:
+        return (self.lane_en or self.lane) if lang == "en" else self.lane
 
     def groups(self) -> list[str]:
         return [c.name for c in self.candidates if c.kind == CandidateKind.GROUP]
@@ -136,6 +144,7 @@ class Event(Base):
 
     zone: Mapped[Zone | None] = relationship()
     instance: Mapped[ProcessInstance | None] = relationship()
+    person: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="selectin")
 
     def label(self, lang: str = "zh") -> str:
         return (self.task_name_en or self.task_name) if lang == "en" else self.task_name

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow.models.base import Base, ItemStatus, MeasureKind, ZoneStatus, enum_column, utcnow
 
 if TYPE_CHECKING:
-    from workflow.models.accounts import Organisation
+    from workflow.models.accounts import Organisation, User
     from workflow.models.process import ProcessInstance
 
 
@@ -54,7 +54,10 @@ class ZoneRecord(Base):
     period_no: Mapped[int | None]
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(64), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    person: Mapped[User | None] = relationship(lazy="selectin")
 
     def label(self, lang: str = "zh") -> str:
         return (self.name_en or self.name) if lang == "en" else self.name

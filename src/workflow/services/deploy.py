@@ -87,17 +87,17 @@ def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str,
     latest = store.latest_version(session, model.process_id)
     if latest is not None and latest.content_hash == digest:
         return latest, False
-    return _add_version(session, model.process_id, model.name, filename, content.decode("utf-8"),
+    return _add_version(session, model.process_id, (model.name, model.name_en), filename, content.decode("utf-8"),
                         {k: v.decode("utf-8") for k, v in used.items()}, digest, user), True
 
 
-def _add_version(session: Session, process_id: str, name: str, filename: str, source: str,
+def _add_version(session: Session, process_id: str, name: tuple[str, str], filename: str, source: str,
                  decisions: dict[str, str], digest: str, user: User | None) -> ProcessVersion:
     """A new current version; content equal to an older version's makes that content current again."""
     earlier = store.version_by_hash(session, process_id, digest)
     version = ProcessVersion(
-        process_id=process_id, version=store.next_version_number(session, process_id), name=name,
-        filename=filename, content_hash=digest, source=source, decisions=decisions,
+        process_id=process_id, version=store.next_version_number(session, process_id), name=name[0],
+        name_en=name[1], filename=filename, content_hash=digest, source=source, decisions=decisions,
         deployed_by_id=user.id if user else None,
     )
     session.add(version)
@@ -120,7 +120,7 @@ def make_current(session: Session, user: User, version_id: int) -> tuple[Process
     latest = store.latest_version(session, chosen.process_id)
     if latest is not None and latest.content_hash == chosen.content_hash:
         raise Conflict(Msg("%(p)s 第 %(v)s 版的内容已是当前版本", p=chosen.process_id, v=chosen.version))
-    created = _add_version(session, chosen.process_id, chosen.name, chosen.filename, chosen.source,
+    created = _add_version(session, chosen.process_id, (chosen.name, chosen.name_en), chosen.filename, chosen.source,
                            dict(chosen.decisions), chosen.content_hash, user)
     commit(session)
     return chosen, created
@@ -177,6 +177,13 @@ def version(session: Session, version_id: int) -> ProcessVersion:
     if found is None:
         raise NotFound(Msg("没有这个流程版本"))
     return found
+
+
+def source(session: Session, user: User, version_id: int) -> ProcessVersion:
+    """A deployed version whose file a process owner may download."""
+    if not user.has(Role.PROCESS_OWNER, Role.ADMIN):
+        raise PermissionDenied(Msg("只有流程管理员可以下载模型文件"))
+    return version(session, version_id)
 
 
 def stage_directory(session: Session, directory: Path, user: User | None = None) -> list[tuple[ProcessVersion, bool]]:

@@ -37,6 +37,9 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
 
     Returns the process ids that completed end events ask to start next (property ``starts``).
     """
+    stage = next((s for s in (t.element.prop("stage") for t in run.ready_tasks()) if s in _STATUSES), "")
+    if stage:
+        _set_status(zone, stage, now, {})
     _sync_tasks(session, instance, run, zone, now)
     instance.state = run.state()
     instance.updated_at = now
@@ -46,10 +49,6 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
         instance.completed = True
         end = run.end_event()
         instance.end_event = end.id if end else None
-    stages = [t.element.prop("stage") for t in run.ready_tasks()]
-    stage = next((s for s in stages if s), "")
-    if stage in _STATUSES:
-        _set_status(zone, stage, now, {})
     starts: list[str] = []
     for item in done:
         starts.extend(_apply(session, instance, zone, item, now, actor))
@@ -72,10 +71,16 @@ def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zon
         el = task.element
         store.add_task(session, HumanTask(
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
-            name_en=el.name_en, lane=el.lane, stage=el.prop("stage"),
+            name_en=el.name_en, lane=el.lane, lane_en=el.lane_en, stage=stage_of(el, zone),
             assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
             due_at=due_from(el.due, now), created_at=now,
         ), resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
+
+
+def stage_of(element: Element, zone: Zone) -> str:
+    """The zone status while a task is open: its ``stage`` property, else the zone's status as the task opens."""
+    stage = element.prop("stage")
+    return stage if stage in _STATUSES else zone.status.value
 
 
 def _set_status(zone: Zone, status: str, now: datetime, data: Mapping[str, Any]) -> None:
@@ -109,7 +114,8 @@ def _apply(session: Session, instance: ProcessInstance, zone: Zone, item: Done, 
         by_person = el.kind in {"userTask", "manualTask"}
         session.add(ZoneRecord(zone_id=zone.id, instance_id=instance.id, kind=kind, bpmn_id=el.id,
                                name=el.name or el.id, name_en=el.name_en, period_no=instance.period_no, at=now,
-                               actor=actor.username if actor and by_person else "", data=kept))
+                               actor=actor.username if actor and by_person else "",
+                               actor_id=actor.id if actor and by_person else None, data=kept))
         if not by_person:
             first = kept.get(wanted[0]) if wanted else None
             store.add_event(session, automatic_event(zone, instance, el, now, decision=first, data=kept))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow import forms, store
-from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone
+from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone, Text
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
 from workflow.services import commit, deploy, failures, instances, progress, zones
@@ -57,7 +57,8 @@ def _ensure_open(task: HumanTask) -> None:
 
 def _ensure_free_for(task: HumanTask, user: User) -> None:
     if task.claimed_by_id is not None and task.claimed_by_id != user.id:
-        raise ClaimedByOther(Msg("这个任务已由 %(who)s 认领", who=task.claimed_by.username))
+        who = task.claimed_by
+        raise ClaimedByOther(Msg("这个任务已由 %(who)s 认领", who=Text(who.label("zh"), who.label("en"))))
 
 
 def claim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:

@@ -106,6 +106,11 @@ class Listing:
     application: Element | None
     may_file: bool
 
+    def province_label(self, code: str, lang: str = "zh") -> str:
+        """A province code as the application form names it, in ``lang``."""
+        field = next((f for f in self.application.form if f.id == PROVINCE_FIELD), None) if self.application else None
+        return field.option_label(code, lang) if field else code
+
 
 def listing(session: Session, user: User) -> Listing:
     """The zones the user may see, with the form that labels their fields."""
@@ -158,6 +163,7 @@ class Trace:
     upcoming: Sequence[Upcoming] = ()
     actionable: frozenset[int] = frozenset()
     stuck: Sequence[timers.Stuck] = ()  # instances whose timers are failing
+    visible: frozenset[int] = frozenset()   # other zones named on the page (adopters, sources) the user may open
 
     def of_kind(self, *kinds: str) -> list[ZoneRecord]:
         return [r for r in self.records if r.kind in kinds]
@@ -208,13 +214,15 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
     lifecycle = deploy.model_for(zone.lifecycle.process_version)
     open_tasks = store.zone_open_tasks(session, zone.id)
     overdue = [t.bpmn_id for t in open_tasks if t.instance_id == instance.id and t.due_at and t.due_at < now]
+    experiences, adopted = store.experiences(session, zone.id), store.adoptions(session, zone.id)
+    named = {a.zone_id for e in experiences for a in e.adoptions} | {a.experience.zone_id for a in adopted}
     return Trace(zone, instance.process_version, model, open_tasks,
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
                  instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
-                 store.experiences(session, zone.id), store.adoptions(session, zone.id),
-                 done=run.completed_elements() if (run := _readable(instance)) else [], overdue=overdue,
-                 upcoming=_upcoming(zone), actionable=frozenset(store.actionable_task_ids(session, user, zone.id)),
-                 stuck=timers.stuck(session, zone.id))
+                 experiences, adopted, done=run.completed_elements() if (run := _readable(instance)) else [],
+                 overdue=overdue, upcoming=_upcoming(zone),
+                 actionable=frozenset(store.actionable_task_ids(session, user, zone.id)),
+                 stuck=timers.stuck(session, zone.id), visible=store.visible_zone_ids(session, user, named))
 
 
 def rating_points(trace: Trace) -> list[Point]:

@@ -129,7 +129,7 @@ def zone_detail(zone_id: int):
 @bp.get("/process-definitions")
 def process_definitions():
     versions = deploy.versions(db_session())
-    return jsonify(items=[rep.version(v) for v in versions], total=len(versions))
+    return jsonify(items=[rep.version(v, lang()) for v in versions], total=len(versions))
 
 
 @bp.get("/openapi.json")

@@ -51,10 +51,8 @@ def login():
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
         return render_template("login.html", error=tr(exc.message), username=request.form.get("username", ""),
                                next=target), exc.status, headers
-    lang = session.get("lang")
     now = int(time.time())
-    session.clear()
-    session.update({"uid": user.id, "sv": user.session_version, "iat": now, "seen": now, "lang": lang or "zh"})
+    _renew(uid=user.id, sv=user.session_version, iat=now, seen=now)
     return redirect(safe_next(target))
 
 
@@ -65,3 +63,12 @@ def logout():
         logins.logout(db_session(), user)
     forget_login()
     return redirect(url_for("auth.login"))
+
+
+def _renew(**values: object) -> None:
+    """A fresh session that keeps only the language the user chose (none chosen: the configured default)."""
+    chosen = session.get("lang")
+    session.clear()
+    session.update(values)
+    if chosen:
+        session["lang"] = chosen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow import inputs
-from workflow.errors import InvalidForm, Msg
+from workflow.errors import Conflict, InvalidForm, Msg
 from workflow.services import experiences, measures
 from workflow.views import form_values, login_required, refused
 from workflow.web import current_user, db_session, tr
@@ -33,27 +33,27 @@ def new_measure(zone_id: int):
 @bp.route("/zones/<int:zone_id>/experiences/new", methods=["GET", "POST"])
 @login_required
 def new_experience(zone_id: int):
-    zone, element = experiences.form(db_session(), current_user(), zone_id)
     measure = request.values.get("measure", "")
     measure_id = inputs.id_param(request.values, "measure")
-    values, errors, status = {}, {}, 200
+    proposal = experiences.form(db_session(), current_user(), zone_id, measure_id, request.args.get("kind", ""))
+    values, errors = proposal.draft, {k: tr(v) for k, v in proposal.problems.items()}
     if request.method == "POST":
-        values = form_values(element.form, request.form)
+        values = form_values(proposal.element.form, request.form)
         try:
             experiences.propose(db_session(), current_user(), zone_id, values, measure_id)
             flash(tr("已提出复制推广建议"))
             return redirect(url_for("zones.show", zone_id=zone_id) + "#replication")
         except InvalidForm as exc:
-            errors, status = refused(exc), 400
-    return render_template("item_new.html", zone=zone, element=element, values=values, errors=errors,
-                           measure=measure, title=tr("提出复制推广建议")), status
+            errors = refused(exc)
+    return render_template("item_new.html", zone=proposal.zone, element=proposal.element, values=values,
+                           errors=errors, measure=measure, proposed=proposal.measure,
+                           title=tr("提出复制推广建议")), 400 if errors else 200
 
 
 @bp.get("/experiences")
 @login_required
 def catalogue():
-    return render_template("catalogue.html", items=experiences.catalogue(db_session()),
-                           zones=experiences.adoptable_zones(db_session(), current_user()))
+    return render_template("catalogue.html", view=experiences.catalogue_for(db_session(), current_user()))
 
 
 @bp.post("/experiences/<int:experience_id>/adopt")
@@ -62,8 +62,9 @@ def adopt(experience_id: int):
     try:
         experiences.adopt(db_session(), current_user(), experience_id, inputs.id_param(request.form, "zone") or 0,
                           request.form.get("note", ""))
-    except InvalidForm as exc:
-        flash(tr(exc.message) + "：" + "；".join(refused(exc).values()))
-        return redirect(url_for("operation.catalogue")), 303
+    except (InvalidForm, Conflict) as exc:
+        problems = refused(exc)
+        return render_template("catalogue.html", view=experiences.catalogue_for(db_session(), current_user()),
+                               error=tr(exc.message), problems=list(problems.values())), exc.status
     flash(tr("已记录借鉴推广经验"))
     return redirect(url_for("operation.catalogue"))

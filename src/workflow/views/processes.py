@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from workflow import diagrams
 from workflow.errors import InvalidModel, Msg
 from workflow.services import deploy, failures, timers
 from workflow.views import login_required
-from workflow.web import current_user, db_session, model_xml, tr
+from workflow.web import current_user, db_session, lang, model_xml, tr
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -48,8 +49,17 @@ def show(version_id: int):
 @bp.get("/<int:version_id>/diagram.bpmn")
 @login_required
 def diagram(version_id: int):
+    """The model as the page shows it (names in the page's language)."""
     version = deploy.version(db_session(), version_id)
-    return model_xml(version.source, f"{version.process_id}-v{version.version}")
+    return model_xml(diagrams.localized(version.source, lang()), f"{version.process_id}-v{version.version}")
+
+
+@bp.get("/<int:version_id>/source.bpmn")
+@login_required
+def source(version_id: int):
+    """The deployed file exactly as uploaded, for process owners to edit."""
+    version = deploy.source(db_session(), current_user(), version_id)
+    return model_xml(version.source, version.filename.removesuffix(".bpmn"))
 
 
 @bp.post("/<int:version_id>/current")

@@ -63,6 +63,6 @@ def zone_detail(trace: Trace, lang: str) -> dict[str, Any]:
     }
 
 
-def version(v: ProcessVersion) -> dict[str, Any]:
-    return {"process_id": v.process_id, "version": v.version, "name": v.name, "filename": v.filename,
+def version(v: ProcessVersion, lang: str) -> dict[str, Any]:
+    return {"process_id": v.process_id, "version": v.version, "name": v.label(lang), "filename": v.filename,
             "content_hash": v.content_hash, "deployed_at": iso(v.deployed_at)}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from workflow import inputs
+from workflow import diagrams, inputs
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
 from workflow.services import overview as overview_service
 from workflow.services import zones
 from workflow.views import form_values, login_required, refused
-from workflow.web import N_, current_user, db_session, local_time, model_xml, tr
+from workflow.web import N_, current_user, db_session, lang, local_time, model_xml, status_label, tr
 
 bp = Blueprint("zones", __name__)
 
@@ -31,9 +31,11 @@ def overview():
 @bp.get("/zones.csv")
 @login_required
 def export():
-    listing = zones.listing(db_session(), current_user())
-    rows = [(z.id, z.name, z.province, z.applicant.name, z.status.value, local_time(z.created_at),
-             local_time(z.updated_at), z.approval_number or "") for z in listing.zones]
+    listing, language = zones.listing(db_session(), current_user()), lang()
+    rows = [(z.id, z.name, listing.province_label(z.province, language),
+             z.applicant.label(language),
+             status_label(z.status), local_time(z.created_at), local_time(z.updated_at), z.approval_number or "")
+            for z in listing.zones]
     header = [tr(h) for h in (N_("编号"), N_("名称"), N_("省份"), N_("申请单位"), N_("状态"), N_("提出申请"),
                               N_("更新时间"), N_("批准文号"))]
     return Response(to_csv(header, rows), mimetype="text/csv",
@@ -73,4 +75,5 @@ def show(zone_id: int):
 @login_required
 def diagram(zone_id: int):
     trace = zones.trace(db_session(), current_user(), zone_id, inputs.id_param(request.args, "instance"))
-    return model_xml(trace.version.source, f"{trace.version.process_id}-v{trace.version.version}")
+    return model_xml(diagrams.localized(trace.version.source, lang()),
+                     f"{trace.version.process_id}-v{trace.version.version}")

@@ -36,5 +36,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("process_version") as batch:
-        batch.create_unique_constraint("uq_process_version_process_id_content_hash", ["process_id", "content_hash"])
+    # A unique index, not a batch copy of process_version (that would break the foreign keys pointing at it).
+    # It fails, as it should, while two versions of a process share one content.
+    op.create_index("uq_process_version_process_id_content_hash", "process_version", ["process_id", "content_hash"],
+                    unique=True)

@@ -57,5 +57,5 @@ def downgrade() -> None:
     op.drop_table('login_attempt')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_expires_at'))
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('session_version')
+    # Plain DROP COLUMN: a batch copy of user_account would break the foreign keys that point at it.
+    op.drop_column('user_account', 'session_version')

@@ -21,6 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('process_instance', schema=None) as batch_op:
-        batch_op.drop_column('timer_retry_at')
-        batch_op.drop_column('timer_failures')
+    # Plain DROP COLUMN: a batch copy of process_instance would break the foreign keys that point at it.
+    op.drop_column('process_instance', 'timer_retry_at')
+    op.drop_column('process_instance', 'timer_failures')

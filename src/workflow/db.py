@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow import chain
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -28,6 +30,7 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        chain.install(Session)
 
     def session(self) -> Session:
         return self.sessions()

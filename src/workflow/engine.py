@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent, EventBasedGateway
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
@@ -34,9 +34,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflow import expressions
 from workflow.errors import EngineFailure, InvalidExpression, InvalidModel, NotFound, TaskAlreadyDone
-from workflow.modelxml import Element, Problem, process_properties, read_elements
+from workflow.modelxml import Element, Flow, Problem, process_properties, read_elements, read_flows
 
-__all__ = ["Done", "Element", "Model", "Problem", "ReadyTask", "Run", "compile_model", "lint"]
+__all__ = ["Done", "Element", "Flow", "Model", "Problem", "ReadyTask", "Run", "compile_model", "lint"]
 
 _NOW: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("workflow_now", default=None)
 
@@ -129,10 +129,14 @@ class Model:
     """One deployed version of a process: parsed once, shared by all its runs."""
 
     def __init__(self, process_id: str, elements: dict[str, Element], spec, subprocess_specs,
-                 properties: dict[str, str] | None = None) -> None:
+                 properties: dict[str, str] | None = None, flows: list[Flow] | None = None) -> None:
         self.process_id = process_id
         self.elements = elements
         self.properties = properties or {}
+        self.flows = list(flows or [])
+        self._between: dict[tuple[str, str], list[str]] = {}
+        for flow in self.flows:
+            self._between.setdefault((flow.source, flow.target), []).append(flow.id)
         self._spec = spec
         self._subprocess_specs = subprocess_specs
 
@@ -142,6 +146,10 @@ class Model:
 
     def element(self, bpmn_id: str) -> Element:
         return self.elements[bpmn_id]
+
+    def flows_between(self, source: str, target: str) -> list[str]:
+        """The ids of the sequence flows leading from one element to another (usually one, or none)."""
+        return self._between.get((source, target), [])
 
     def start(self, data: Mapping[str, Any] | None = None, now: datetime | None = None) -> Run:
         """Create a run with initial data and advance it to its first wait state."""
@@ -165,6 +173,29 @@ def _descendants(task) -> Iterator:
     for child in task.children:
         yield child
         yield from _descendants(child)
+
+
+_REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+
+
+def _reached(task) -> bool:
+    """Whether the run's token got to this task (predicted tasks did not; a task cancelled once reached did)."""
+    if task.has_state(_REACHED):
+        return True
+    parent = task.parent
+    return (task.state == TaskState.CANCELLED and parent is not None and parent.state == TaskState.COMPLETED
+            and not isinstance(parent.task_spec, EventBasedGateway))
+
+
+def _previous_element(task, elements: Mapping[str, Element]) -> str | None:
+    """The nearest model element above a task in the tree: where the flow into it came from."""
+    parent = task.parent
+    while parent is not None:
+        bpmn_id = getattr(parent.task_spec, "bpmn_id", None)
+        if bpmn_id in elements:
+            return bpmn_id
+        parent = parent.parent
+    return None
 
 
 _TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
@@ -276,6 +307,22 @@ class Run:
                       key=lambda t: t.last_state_change)
         return list(dict.fromkeys(t.task_spec.bpmn_id for t in done))
 
+    def taken_flows(self) -> list[str]:
+        """The sequence flows the run has taken, each once, in the order it took them.
+
+        SpiffWorkflow keeps no record of flows, but its task tree does: a task reached by the run
+        hangs below the task it came from, with engine-internal tasks (splits, joins) in between.
+        """
+        taken = []
+        for task in sorted(self._tasks(), key=lambda t: t.last_state_change):
+            target = getattr(task.task_spec, "bpmn_id", None)
+            if target not in self.model.elements or not _reached(task):
+                continue
+            source = _previous_element(task, self.model.elements)
+            if source is not None:
+                taken.extend(self.model.flows_between(source, target))
+        return list(dict.fromkeys(taken))
+
     def waiting_timers(self) -> list[tuple[str, datetime]]:
         """The timers the run waits for, soonest first: (BPMN id of the timer event, when it is due in UTC)."""
         due = []
@@ -332,6 +379,7 @@ def _parse(files: Mapping[str, bytes], process_id: str | None):
     elements: dict[str, Element] = {}
     parser = CamundaParser()
     executable: list[str] = []
+    flows: list[Flow] = []
     roots = {}
     for name, content in files.items():
         try:
@@ -346,6 +394,7 @@ def _parse(files: Mapping[str, bytes], process_id: str | None):
                 problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
             continue
         roots[name] = root
+        flows.extend(read_flows(root))
         found, ids, file_problems = read_elements(name, root)
         elements.update(found)
         executable.extend(ids)
@@ -356,12 +405,12 @@ def _parse(files: Mapping[str, bytes], process_id: str | None):
             problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
         except _PARSER_SLIPS as exc:
             problems.append(Problem(name, "", f"the engine cannot read this file: {type(exc).__name__}: {exc}"))
-    return parser, elements, executable, problems, roots
+    return parser, elements, executable, problems, roots, flows
 
 
 def compile_model(files: Mapping[str, bytes], process_id: str | None = None) -> Model:
     """Parse and check a model; raise :class:`InvalidModel` listing every problem."""
-    parser, elements, executable, problems, roots = _parse(files, process_id)
+    parser, elements, executable, problems, roots, flows = _parse(files, process_id)
     if problems:
         raise InvalidModel(problems)
     if process_id is None:
@@ -378,7 +427,7 @@ def compile_model(files: Mapping[str, bytes], process_id: str | None = None) -> 
         raise InvalidModel([Problem(",".join(files), "", f"the engine cannot read this model: "
                                     f"{type(exc).__name__}: {exc}")]) from None
     properties = next((p for p in (process_properties(r, process_id) for r in roots.values()) if p), {})
-    return Model(process_id, elements, spec, subprocess_specs, properties)
+    return Model(process_id, elements, spec, subprocess_specs, properties, flows)
 
 
 def lint(files: Mapping[str, bytes]) -> list[Problem]:

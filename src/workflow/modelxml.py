@@ -124,6 +124,7 @@ class Element:
     form: tuple[Field, ...] = field(default=())
     targets: tuple[str, ...] = ()
     documentation: str = ""
+    trigger: str = ""  # an event's definition: "timer", "message", "error", "terminate", ... ("" for none)
 
     def prop(self, name: str, default: str = "") -> str:
         return dict(self.properties).get(name, default)
@@ -178,6 +179,8 @@ def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], target
         _field(f) for f in node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS)
     )
     doc = node.xpath("./bpmn:documentation/text()", namespaces=NS)
+    definitions = [etree.QName(d).localname for d in node if isinstance(d.tag, str)
+                   and etree.QName(d).localname.endswith("EventDefinition")]
     return Element(
         id=node.get("id", ""), kind=kind, name=(node.get("name") or "").strip(),
         name_en=dict(props).get("name_en", ""), lane=lane[1], lane_id=lane[0], properties=props,
@@ -188,7 +191,23 @@ def _element(node, lane: tuple[str, str], flows: tuple[Counter, Counter], target
         decision_ref=(node.get(f"{{{CAMUNDA}}}decisionRef") or "").strip(),
         incoming=flows[0].get(node.get("id", ""), 0), outgoing=flows[1].get(node.get("id", ""), 0),
         form=form, documentation="".join(doc).strip(), targets=targets,
+        trigger=definitions[0].removesuffix("EventDefinition") if definitions else "",
     )
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A sequence flow: its id and the elements it leads from and to."""
+
+    id: str
+    source: str
+    target: str
+
+
+def read_flows(root) -> list[Flow]:
+    """Every sequence flow of a BPMN document (those inside subprocesses too)."""
+    return [Flow(f.get("id", ""), f.get("sourceRef", ""), f.get("targetRef", ""))
+            for f in root.iter(f"{{{BPMN}}}sequenceFlow") if f.get("id")]
 
 
 def process_properties(root, process_id: str) -> dict[str, str]:

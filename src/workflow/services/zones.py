@@ -139,6 +139,36 @@ class Upcoming:
     then: Element | None
 
 
+@dataclass(frozen=True)
+class Case:
+    """One process instance of a zone as its case tree shows it: the lifecycle, a year, a measure, a proposal."""
+
+    kind: str  # lifecycle | period | measure | proposal | other
+    instance: ProcessInstance
+    title: str = ""
+
+
+CASE_KINDS = ("lifecycle", "period", "measure", "proposal", "other")
+
+
+def case_tree(zone: Zone, measures: Sequence[Measure], experiences: Sequence[Experience]) -> dict[str, list[Case]]:
+    """Every process instance of the zone, grouped: its lifecycle, each supervision year, each measure and proposal."""
+    titles = {m.instance_id: ("measure", m.title) for m in measures if m.instance_id}
+    titles.update({e.instance_id: ("proposal", e.title) for e in experiences if e.instance_id})
+    tree: dict[str, list[Case]] = {kind: [] for kind in CASE_KINDS}
+    for instance in zone.instances:
+        if instance is zone.lifecycle:
+            tree["lifecycle"].append(Case("lifecycle", instance))
+        elif instance.period_no is not None:
+            tree["period"].append(Case("period", instance))
+        elif instance.id in titles:
+            kind, title = titles[instance.id]
+            tree[kind].append(Case(kind, instance, title))
+        else:
+            tree["other"].append(Case("other", instance, instance.process_version.name))
+    return {kind: cases for kind, cases in tree.items() if cases}
+
+
 @dataclass
 class Trace:
     """Everything the zone page shows; the diagram's marks come from the instance on screen."""
@@ -160,6 +190,32 @@ class Trace:
     overdue: Sequence[str] = ()
     upcoming: Sequence[Upcoming] = ()
     actionable: frozenset[int] = frozenset()
+    flows: Sequence[str] = ()
+
+    @property
+    def active(self) -> list[str]:
+        """Where the instance on screen waits: its open tasks and the events it waits for (none once ended)."""
+        return [p for p in self.position.split(",") if p]
+
+    @property
+    def cases(self) -> dict[str, list[Case]]:
+        return case_tree(self.zone, self.measures, self.experiences)
+
+    def steps_at(self) -> dict[str, list[Event]]:
+        """The history of the instance on screen by diagram element: what clicking an element lists."""
+        steps: dict[str, list[Event]] = {}
+        for event in self.history:
+            if event.instance_id == self.instance.id and event.bpmn_id:
+                steps.setdefault(event.bpmn_id, []).append(event)
+        return steps
+
+    def open_at(self) -> dict[str, list[HumanTask]]:
+        """The open tasks of the instance on screen by diagram element."""
+        found: dict[str, list[HumanTask]] = {}
+        for task in self.open_tasks:
+            if task.instance_id == self.instance.id:
+                found.setdefault(task.bpmn_id, []).append(task)
+        return found
 
     def of_kind(self, *kinds: str) -> list[ZoneRecord]:
         return [r for r in self.records if r.kind in kinds]
@@ -197,8 +253,11 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
         raise NotFound(Msg("没有这个试验区"))
     now = now or utcnow()
     chosen = [i for i in zone.instances if i.id == instance_id]
+    if instance_id is not None and not chosen:
+        raise NotFound(Msg("这个试验区没有这个流程实例"))
     instance = chosen[0] if chosen else current_instance(zone)
     model = deploy.model_for(instance.process_version)
+    run = model.restore(instance.state)
     lifecycle = deploy.model_for(zone.lifecycle.process_version)
     open_tasks = store.zone_open_tasks(session, zone.id)
     overdue = [t.bpmn_id for t in open_tasks if t.instance_id == instance.id and t.due_at and t.due_at < now]
@@ -206,8 +265,8 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
                  instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
                  store.experiences(session, zone.id), store.adoptions(session, zone.id),
-                 done=model.restore(instance.state).completed_elements(), overdue=overdue,
-                 upcoming=_upcoming(zone), actionable=frozenset(store.actionable_task_ids(session, user, zone.id)))
+                 done=run.completed_elements(), overdue=overdue, upcoming=_upcoming(zone),
+                 actionable=frozenset(store.actionable_task_ids(session, user, zone.id)), flows=run.taken_flows())
 
 
 def rating_points(trace: Trace) -> list[Point]:

@@ -9,6 +9,7 @@ from flask import Blueprint, g, jsonify, request
 from workflow import openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
 from workflow.services import accounts, deploy, tasks, zones
+from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang
 
@@ -114,6 +115,11 @@ def zone_list():
 @bp.get("/zones/<int:zone_id>")
 def zone_detail(zone_id: int):
     return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone_id), lang()))
+
+
+@bp.get("/zones/<int:zone_id>/trace")
+def zone_trace(zone_id: int):
+    return jsonify(rep.trace(zones.trace(db_session(), g.user, zone_id, query_id("instance"))))
 
 
 @bp.get("/process-definitions")

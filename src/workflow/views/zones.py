@@ -8,7 +8,7 @@ from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
 from workflow.services import overview as overview_service
 from workflow.services import zones
-from workflow.views import form_values, login_required, refused
+from workflow.views import form_values, login_required, query_id, refused
 from workflow.web import N_, current_user, db_session, local_time, tr
 
 bp = Blueprint("zones", __name__)
@@ -64,14 +64,12 @@ def create():
 @bp.get("/zones/<int:zone_id>")
 @login_required
 def show(zone_id: int):
-    instance = request.args.get("instance", "")
-    trace = zones.trace(db_session(), current_user(), zone_id, int(instance) if instance.isdigit() else None)
+    trace = zones.trace(db_session(), current_user(), zone_id, query_id("instance"))
     return render_template("zone.html", trace=trace, chart=zones.rating_points(trace))
 
 
 @bp.get("/zones/<int:zone_id>/diagram.bpmn")
 @login_required
 def diagram(zone_id: int):
-    instance = request.args.get("instance", "")
-    trace = zones.trace(db_session(), current_user(), zone_id, int(instance) if instance.isdigit() else None)
+    trace = zones.trace(db_session(), current_user(), zone_id, query_id("instance"))
     return Response(trace.version.source, mimetype="application/xml")

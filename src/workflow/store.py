@@ -133,6 +133,14 @@ def add_task(session: Session, task: HumanTask, groups: Sequence[str], users: Se
     session.add(task)
 
 
+def stages_opened(session: Session, instance_id: int) -> list[tuple[datetime, str]]:
+    """When each task of an instance that sets the zone's stage opened, and the stage, oldest first."""
+    rows = session.execute(select(HumanTask.created_at, HumanTask.stage)
+                           .where(HumanTask.instance_id == instance_id, HumanTask.stage != "")
+                           .order_by(HumanTask.created_at, HumanTask.id))
+    return [(at, stage) for at, stage in rows]
+
+
 def history(session: Session, zone_id: int) -> Sequence[Event]:
     return session.scalars(select(Event).where(Event.zone_id == zone_id).order_by(Event.at, Event.id)).all()
 

@@ -12,7 +12,7 @@ from workflow import store
 from workflow.db import Database
 from workflow.errors import EngineFailure
 from workflow.models import Event, ProcessInstance
-from workflow.services import commit, deploy, progress
+from workflow.services import commit, deploy, instances, progress, zones
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -56,8 +56,14 @@ def fire(session: Session, instance_id: int, now: datetime) -> bool:
     if instance is None or instance.completed or instance.next_timer_at is None or instance.next_timer_at > now:
         session.rollback()
         return False
-    run = deploy.model_for(instance.process_version).restore(instance.state)
+    model = deploy.model_for(instance.process_version)
+    run = model.restore(instance.state)
     done = run.fire_timers(now)
+    for item in done:
+        if item.element.trigger == "timer":
+            opens = [model.element(t) for t in item.element.targets
+                     if t in model.elements and model.element(t).kind in zones.HUMAN_TASKS]
+            store.add_event(session, instances.timer_event(instance.zone, instance, item.element, opens, now))
     progress.settle(session, instance, run, instance.zone, now, done)
     commit(session)
     return True

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
 from workflow.services import overview as overview_service
-from workflow.services import zones
+from workflow.services import timeline, zones
 from workflow.views import form_values, login_required, query_id, refused
 from workflow.web import N_, current_user, db_session, local_time, tr
 
@@ -65,7 +65,9 @@ def create():
 @login_required
 def show(zone_id: int):
     trace = zones.trace(db_session(), current_user(), zone_id, query_id("instance"))
-    return render_template("zone.html", trace=trace, chart=zones.rating_points(trace))
+    filters = timeline.Filters(request.args.get("stage", ""), query_id("process"), request.args.get("actor", ""))
+    return render_template("zone.html", trace=trace, chart=zones.rating_points(trace),
+                           timeline=timeline.timeline(db_session(), trace, filters))
 
 
 @bp.get("/zones/<int:zone_id>/diagram.bpmn")

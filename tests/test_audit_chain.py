@@ -1,5 +1,7 @@
 """The event log is hash-chained: an edited, inserted or deleted event is found and named."""
 
+import re
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, insert, select, update
@@ -169,3 +171,33 @@ def test_workflow_audit_verify_and_head(app, session, history, monkeypatch):
     assert broken.exit_code == 1
     assert f"chain broken at event {history[2]}" in broken.output
     assert runner.invoke(main, ["audit", "verify", "--anchor", "12:xyz"]).exit_code == 2
+
+
+def test_the_audit_page_pages_past_the_newest_two_hundred(app, session, login_as):
+    for i in range(260):
+        session.add(Event(kind="login_failed", actor=f"guess{i:03d}", ip="10.9.9.9", at=utcnow()))
+    session.commit()
+    admin = login_as("admin")
+    seen, url, pages = set(), "/admin/audit?category=login", 0
+    while url:
+        page = admin.get(url).get_data(as_text=True)
+        seen |= set(re.findall(r"guess\d{3}", page))
+        older = re.search(r'href="(/admin/audit\?[^"]*before=\d+)"', page)
+        url = older.group(1).replace("&amp;", "&") if older else None
+        pages += 1
+    assert seen == {f"guess{i:03d}" for i in range(260)} and pages == 3
+
+
+def test_the_audit_page_names_categories_and_shows_the_chain(app, session, login_as, history):
+    admin = login_as("admin")
+    page = admin.get("/admin/audit?category=work").get_data(as_text=True)
+    assert "业务办理" in page and "办理" in page and "登录失败" not in page
+    head = session.get(ChainHead, 1)
+    assert head.hash in page
+    assert "校验通过" in admin.get("/admin/audit?verify=1").get_data(as_text=True)
+    session.execute(update(EVENT).where(EVENT.c.id == history[4]).values(comment="改"))
+    session.commit()
+    broken = admin.get("/admin/audit?verify=1").get_data(as_text=True)
+    assert "链已断开" in broken and f"第一处问题在记录 #{history[4]}" in broken
+    assert admin.get("/admin/audit?category=nonsense").status_code == 400
+    assert admin.get("/admin/audit?before=x").status_code == 400

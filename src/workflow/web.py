@@ -118,6 +118,15 @@ EVENT_CATEGORIES = {
     "accounts": (N_("账户管理"), ("user_created", "user_changed")),
     "models": (N_("流程部署"), ("deployed",)),
 }
+CHAIN_REASONS = {
+    "edited": N_("内容与其哈希值不符（写入后被修改）"),
+    "not_following": N_("与前一条记录的链接不符（前一条被改写，或此条被插入）"),
+    "missing_before": N_("此前的记录缺失（被删除）"),
+    "missing_after": N_("链头记录的此后记录缺失（被删除）"),
+    "rewritten": N_("哈希值与链头记录的不同（被改写）"),
+    "after_head": N_("位于链头之后（绕过系统追加）"),
+    "unchained": N_("不在链中（绕过系统插入）"),
+}
 KIND_LABELS = {"hq_unit": N_("总局司局"), "bureau": N_("直属局"), "local_gov": N_("地方政府"), "system": N_("系统")}
 HTTP_MESSAGES = {
     400: N_("请求格式有误。"), 401: N_("请先登录。"), 403: N_("您无权进行此操作。"),
@@ -142,6 +151,7 @@ role_label = _labeller(ROLE_LABELS)
 kind_label = _labeller(KIND_LABELS)
 decision_label = _labeller(DECISION_LABELS)
 event_label = _labeller(EVENT_LABELS)
+chain_reason = _labeller(CHAIN_REASONS)
 outcome_label = _labeller({**RATING_LABELS, **STATUS_LABELS, **DECISION_LABELS})
 
 
@@ -237,7 +247,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
-                                 event_label=event_label, outcome_label=outcome_label,
+                                 event_label=event_label, outcome_label=outcome_label, chain_reason=chain_reason,
                                  item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,
                                  rating_bars=rating_bars,
                                  nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

@@ -150,13 +150,6 @@ def get_user(session: Session, admin: User | None, user_id: int) -> User:
     return found
 
 
-def audit_log(session: Session, admin: User | None, kinds: Iterable[str], limit: int = 200) -> list[Event]:
-    """The newest logins, lock-outs, refusals and account changes."""
-    ensure_admin(admin)
-    query = select(Event).where(Event.kind.in_(list(kinds))).order_by(Event.at.desc(), Event.id.desc())
-    return list(session.scalars(query.limit(limit)))
-
-
 def add_organisation(session: Session, code: str, name: str, kind: str, province: str | None,
                      name_en: str = "", admin: User | None = None) -> Organisation:
     ensure_admin(admin)

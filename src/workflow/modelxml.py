@@ -210,6 +210,36 @@ def read_flows(root) -> list[Flow]:
             for f in root.iter(f"{{{BPMN}}}sequenceFlow") if f.get("id")]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the diagram draws things (BPMN DI): shapes as (x, y, width, height), edges as waypoints."""
+
+    shapes: dict[str, tuple[float, float, float, float]]
+    edges: dict[str, list[tuple[float, float]]]
+    kinds: dict[str, str]  # element id -> BPMN tag (userTask, lane, participant, ...)
+    names: dict[str, str]
+
+
+def layout(xml: bytes | str) -> Layout:
+    """The diagram interchange of the first diagram in a BPMN document."""
+    root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml, _SAFE_XML)
+    shapes, edges = {}, {}
+    for shape in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape"):
+        bounds = shape.find("{http://www.omg.org/spec/DD/20100524/DC}Bounds")
+        if bounds is not None:
+            shapes[shape.get("bpmnElement", "")] = tuple(float(bounds.get(k, 0)) for k in ("x", "y", "width",
+                                                                                            "height"))
+    for edge in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNEdge"):
+        edges[edge.get("bpmnElement", "")] = [(float(p.get("x", 0)), float(p.get("y", 0)))
+                                              for p in edge.iter("{http://www.omg.org/spec/DD/20100524/DI}waypoint")]
+    kinds, names = {}, {}
+    for node in root.iter(etree.Element):
+        if node.get("id") in shapes or node.get("id") in edges:
+            kinds[node.get("id")] = etree.QName(node).localname
+            names[node.get("id")] = (node.get("name") or "").strip()
+    return Layout(shapes, edges, kinds, names)
+
+
 def process_properties(root, process_id: str) -> dict[str, str]:
     """``camunda:properties`` of a process element (e.g. ``period`` of a periodic process)."""
     for process in root.iterfind(f"{{{BPMN}}}process"):
@@ -349,3 +379,34 @@ def decision_files(bpmn: bytes, tables: dict[str, bytes]) -> dict[str, bytes]:
         if ids & refs:
             used[name] = content
     return used
+
+
+_AT_LEAST = re.compile(r"^\s*>=\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def rating_bands(tables: dict[str, str | bytes], output: str = "rating") -> list[tuple[str, float]]:
+    """From a DMN table with an output named ``output``: each rating and the lowest first-input value that gets it.
+
+    Rules read top-down (FIRST): ``>= 90`` -> "优秀" gives ("优秀", 90); a rule whose first input is ``-`` is the
+    floor (0). Lowest first.
+    """
+    for content in tables.values():
+        try:
+            root = etree.fromstring(content.encode() if isinstance(content, str) else content, _SAFE_XML)
+        except etree.XMLSyntaxError:
+            continue
+        for table in root.iter("{*}decisionTable"):
+            outputs = [o.get("name") for o in table.iterfind("{*}output")]
+            if output not in outputs:
+                continue
+            where = outputs.index(output)
+            bands = {}
+            for rule in table.iterfind("{*}rule"):
+                entries = [e.findtext("{*}text", "").strip() for e in rule.iterfind("{*}inputEntry")]
+                results = [e.findtext("{*}text", "").strip().strip("\"'") for e in rule.iterfind("{*}outputEntry")]
+                match = _AT_LEAST.match(entries[0]) if entries else None
+                low = float(match.group(1)) if match else 0.0 if entries and entries[0] == "-" else None
+                if low is not None and len(results) > where:
+                    bands.setdefault(results[where], low)
+            return sorted(bands.items(), key=lambda b: b[1])
+    return []

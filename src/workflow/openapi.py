@@ -174,6 +174,14 @@ def document(application: Element | None = None) -> dict[str, Any]:
             "parameters": [*_path_id("zone_id"), {"name": "instance", "in": "query", "required": False,
                                                   "schema": _ID, "description": "a process instance of this zone"}],
             "responses": {**_ok(200, _ref("Trace")), **_errors(400, 401, 404)}}},
+        "/zones/{zone_id}/log": {"get": {
+            "summary": "The zone's event log, one case per process instance: XES (IEEE 1849) or CSV",
+            "parameters": [*_path_id("zone_id"), {"name": "format", "in": "query", "required": False,
+                                                  "schema": {"type": "string", "enum": ["xes", "csv"],
+                                                             "default": "xes"}}],
+            "responses": {"200": {"description": "The log", "content": {
+                "application/xml": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}},
+                **_errors(400, 401, 404)}}},
         "/process-definitions": {"get": {"summary": "Deployed process versions",
                                          "responses": {**_ok(200, page("ProcessDefinition")), **_errors(401)}}},
         "/openapi.json": {"get": {"summary": "This document", "security": [],

@@ -173,9 +173,15 @@ def rating_bars(counts) -> object:
     return charts.bars(list(reversed(items)), gettext("最近一次考核等级"))
 
 
-def rating_chart(points):
+def rating_chart(series, bands, title: str | None = None):
+    """Mean scores by calendar year over the rating bands; ``series`` is [(zone name, points)]."""
     names = {k: gettext(v) for k, v in RATING_LABELS.items()}
-    return charts.ratings(points, gettext("历年考核等级（圆点）与平均分（折线）"), names)
+    lines = [charts.Series(name, points) for name, points in series]
+    summary = "; ".join(f"{s.name}: " + ", ".join(f"{p.label} {p.score:.1f} {names.get(p.rating, p.rating)}"
+                                                  for p in s.points) for s in lines)
+    description = gettext("纵轴为四项得分的平均分（0–100），底色为考核等级的分数区间，横轴为年度。") + " " + summary
+    return charts.ratings(lines, bands, title or gettext("历年考核平均分与等级"), description, gettext("平均分"),
+                          names)
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

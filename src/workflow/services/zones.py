@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from workflow import access, forms, store
-from workflow.charts import Point
+from workflow.charts import DEFAULT_BANDS, Band, Point
 from workflow.engine import Model
 from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, PermissionDenied, Text
 from workflow.models import (
@@ -28,6 +29,7 @@ from workflow.models import (
     utcnow,
 )
 from workflow.modelxml import Element
+from workflow.modelxml import rating_bands as rating_bands_of
 from workflow.services import commit, deploy, progress
 
 PROCESS_ID = "zone_lifecycle"
@@ -269,14 +271,39 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
                  actionable=frozenset(store.actionable_task_ids(session, user, zone.id)), flows=run.taken_flows())
 
 
-def rating_points(trace: Trace) -> list[Point]:
-    """The zone's yearly ratings for the chart: period, rating, mean of the criterion scores."""
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _score(record: ZoneRecord) -> float:
+    """The mean of the criterion scores: the first thing the rating table reads."""
+    scores = [v for k, v in record.data.items() if k.startswith("score_") and isinstance(v, int | float)]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def points_of(records: Sequence[ZoneRecord], instances: Sequence[ProcessInstance]) -> list[Point]:
+    """The yearly evaluations as chart points, labelled with the calendar year the supervision year began."""
+    starts = {i.id: i.period_start for i in instances}
     points = []
-    for record in trace.of_kind("evaluation"):
-        scores = [v for k, v in record.data.items() if k.startswith("score_") and isinstance(v, int | float)]
-        points.append(Point(str(record.period_no or len(points) + 1), str(record.data.get("rating", "")),
-                            sum(scores) / len(scores) if scores else 0.0))
+    for record in (r for r in records if r.kind == "evaluation"):
+        began = starts.get(record.instance_id) or record.at
+        points.append(Point(str(began.astimezone(SHANGHAI).year), str(record.data.get("rating", "")),
+                            _score(record), record.at))
     return points
+
+
+def rating_points(trace: Trace) -> list[Point]:
+    """The zone's yearly ratings for its chart."""
+    return points_of(trace.records, trace.zone.instances)
+
+
+def rating_bands(session: Session) -> list[Band]:
+    """The rating bands of the mean score, as the newest deployed rating table sets them."""
+    version = store.latest_version(session, "zone_supervision")
+    found = rating_bands_of(version.decisions if version else {})
+    if not found:
+        return list(DEFAULT_BANDS)
+    return [Band(rating, rating, low, found[i + 1][1] if i + 1 < len(found) else 100.0)
+            for i, (rating, low) in enumerate(found)]
 
 
 def province_labels(session: Session) -> dict[str, tuple[str, str]]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import accounts, deploy, tasks, zones
+from workflow.services import accounts, deploy, eventlog, tasks, zones
 from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang
@@ -120,6 +120,15 @@ def zone_detail(zone_id: int):
 @bp.get("/zones/<int:zone_id>/trace")
 def zone_trace(zone_id: int):
     return jsonify(rep.trace(zones.trace(db_session(), g.user, zone_id, query_id("instance"))))
+
+
+@bp.get("/zones/<int:zone_id>/log")
+def zone_log(zone_id: int):
+    fmt = request.args.get("format", "xes")
+    if fmt not in ("csv", "xes"):
+        raise InvalidForm(Msg("查询参数有误"), {"format": Msg("不是可选的值")})
+    body, mimetype = eventlog.export(db_session(), g.user, zone_id, fmt)
+    return Response(body, mimetype=mimetype)
 
 
 @bp.get("/process-definitions")

@@ -6,10 +6,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
+from workflow.services import dossier as dossiers
+from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
 from workflow.services import timeline, zones
 from workflow.views import form_values, login_required, query_id, refused
-from workflow.web import N_, current_user, db_session, local_time, tr
+from workflow.web import N_, current_user, db_session, lang, local_time, outcome_label, status_label, tr
 
 bp = Blueprint("zones", __name__)
 
@@ -67,7 +69,24 @@ def show(zone_id: int):
     trace = zones.trace(db_session(), current_user(), zone_id, query_id("instance"))
     filters = timeline.Filters(request.args.get("stage", ""), query_id("process"), request.args.get("actor", ""))
     return render_template("zone.html", trace=trace, chart=zones.rating_points(trace),
+                           bands=zones.rating_bands(db_session()),
                            timeline=timeline.timeline(db_session(), trace, filters))
+
+
+@bp.get("/zones/<int:zone_id>/log.<any(csv, xes):fmt>")
+@login_required
+def event_log(zone_id: int, fmt: str):
+    body, mimetype = logs.export(db_session(), current_user(), zone_id, fmt)
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=zone-{zone_id}-log.{fmt}"})
+
+
+@bp.get("/zones/<int:zone_id>/dossier.pdf")
+@login_required
+def dossier(zone_id: int):
+    _, body = dossiers.pdf(db_session(), current_user(), zone_id, tr, outcome_label, status_label, lang())
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=zone-{zone_id}.pdf"})
 
 
 @bp.get("/zones/<int:zone_id>/diagram.bpmn")

@@ -176,3 +176,11 @@ def test_the_diagram_shows_the_path_readably_and_lists_an_elements_steps(browser
     assert "直属局推荐意见" in steps and "同意推荐洛阳" in steps and "请补充" in steps, "who decided what, twice"
     assert "退回修改" in steps and "推荐" in steps and "2027-01-04" in steps
 
+
+
+def test_the_overview_and_the_audit_log_fit_a_phone(browser, base_url, zone_at_acceptance):
+    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 800}).new_page()
+    login(page, base_url, "admin")
+    for path in ("/overview", "/zones", "/admin/audit", f"/zones/{zone_at_acceptance}"):
+        page.goto(base_url + path)
+        assert overflow(page) == 0, path

@@ -140,6 +140,38 @@ def bars(items: Sequence[tuple[str, int, int]], title: str) -> Markup:
     return Markup("".join(parts))  # noqa: S704
 
 
+def columns(groups: Sequence[tuple[str, Sequence[float]]], names: Sequence[str], title: str, description: str,
+            unit: str = "") -> Markup:
+    """Grouped vertical bars: one group per label (e.g. a quarter), one bar per series, with a legend."""
+    width, left, top, plot_h, bottom = 680, 44, 28, 180, 30
+    peak = max((v for _, values in groups for v in values), default=0) or 1
+    group_w = (width - left - 10) / max(len(groups), 1)
+    bar_w = min(28.0, group_w * 0.8 / max(len(names), 1))
+    uid = next(_ids)
+    parts = [f'<svg class="chart columns" viewBox="0 0 {width} {top + plot_h + bottom}" role="img" '
+             f'aria-labelledby="chart{uid}-t chart{uid}-d" xmlns="http://www.w3.org/2000/svg">'
+             f'<title id="chart{uid}-t">{escape(title)}</title><desc id="chart{uid}-d">{escape(description)}</desc>']
+    for i, name in enumerate(names):
+        parts.append(f'<rect x="{left + i * 150}" y="6" width="12" height="12" fill="{SERIES[i % len(SERIES)]}"/>'
+                     f'<text x="{left + i * 150 + 18}" y="16" fill="{TEXT}">{escape(name)}</text>')
+    base = top + plot_h
+    parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{base}" y2="{base}" stroke="{TEXT}"/>'
+                 f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" fill="{TEXT}">{peak:g}{escape(unit)}</text>'
+                 f'<text x="{left - 6}" y="{base}" text-anchor="end" fill="{TEXT}">0</text>')
+    for g, (label, values) in enumerate(groups):
+        x0 = left + g * group_w + (group_w - bar_w * len(values)) / 2
+        for i, value in enumerate(values):
+            h = plot_h * value / peak
+            parts.append(f'<rect x="{x0 + i * bar_w:.1f}" y="{base - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
+                         f'fill="{SERIES[i % len(SERIES)]}"><title>{escape(label)} {escape(names[i])}: '
+                         f'{value:g}{escape(unit)}</title></rect>')
+        parts.append(f'<text x="{left + (g + 0.5) * group_w:.1f}" y="{base + 18}" text-anchor="middle" '
+                     f'fill="{TEXT}">{escape(label)}</text>')
+    parts.append("</svg>")
+    # Labels and names went through html.escape; the rest are numbers.
+    return Markup("".join(parts))  # noqa: S704
+
+
 def contrast(foreground: str, background: str) -> float:
     """WCAG 2 contrast ratio of two #rrggbb colours."""
     def luminance(colour: str) -> float:

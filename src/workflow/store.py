@@ -55,9 +55,14 @@ def user_by_name(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def visible_zones(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[Zone]:
+def visible_zones(session: Session, user: User, limit: int | None = None, offset: int = 0,
+                  province: str | None = None, status: str | None = None) -> Sequence[Zone]:
     query = (select(Zone).where(access.zone_scope(user)).options(selectinload(Zone.instances))
              .order_by(Zone.updated_at.desc(), Zone.id.desc()))
+    if province:
+        query = query.where(Zone.province == province)
+    if status:
+        query = query.where(Zone.status == status)
     return session.scalars(query.limit(limit).offset(offset)).all()
 
 

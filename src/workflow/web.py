@@ -184,6 +184,10 @@ def rating_chart(series, bands, title: str | None = None):
                           names)
 
 
+def columns_chart(groups, names, title, description, unit=""):
+    return charts.columns(groups, names, title, description, unit)
+
+
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(SHANGHAI).strftime(fmt) if value else ""
 
@@ -255,5 +259,5 @@ def init_app(app: Flask) -> None:
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
                                  event_label=event_label, outcome_label=outcome_label, chain_reason=chain_reason,
                                  item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,
-                                 rating_bars=rating_bars,
+                                 rating_bars=rating_bars, columns_chart=columns_chart,
                                  nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

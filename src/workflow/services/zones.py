@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -110,16 +111,26 @@ class Listing:
     zones: Sequence[Zone]
     application: Element | None
     may_file: bool
+    province: str = ""
+    status: str = ""
 
 
-def listing(session: Session, user: User) -> Listing:
-    """The zones the user may see, with the form that labels their fields."""
+def listing(session: Session, user: User, province: str = "", status: str = "") -> Listing:
+    """The zones the user may see (of one province, in one status, when asked), with the form that labels them."""
     version = store.latest_version(session, PROCESS_ID)
     model = deploy.model_for(version) if version else None
     application = application_element(model) if model else None
     may_file = application is not None and access.may_start(user, application.groups,
                                                              application.candidate_users)
-    return Listing(store.visible_zones(session, user), application, may_file)
+    errors = {}
+    if status and status not in {s.value for s in ZoneStatus}:
+        errors["status"] = Msg("不是可选的值")
+    if province and not re.fullmatch(r"[a-z]{2,32}", province):
+        errors["province"] = Msg("不是可选的值")
+    if errors:
+        raise InvalidForm(Msg("查询参数有误"), errors)
+    return Listing(store.visible_zones(session, user, province=province or None, status=status or None),
+                   application, may_file, province, status)
 
 
 def page_of(session: Session, user: User, limit: int, offset: int) -> tuple[list[tuple[Zone, str]], int]:

@@ -19,14 +19,16 @@ bp = Blueprint("zones", __name__)
 @bp.get("/zones")
 @login_required
 def index():
-    return render_template("zones.html", listing=zones.listing(db_session(), current_user()))
+    listing = zones.listing(db_session(), current_user(), request.args.get("province", ""),
+                            request.args.get("status", ""))
+    return render_template("zones.html", listing=listing)
 
 
 @bp.get("/overview")
 @login_required
 def overview():
     return render_template("overview.html", view=overview_service.build(db_session(), current_user()),
-                           province=zones.province_labels(db_session()))
+                           province=zones.province_labels(db_session()), bands=zones.rating_bands(db_session()))
 
 
 @bp.get("/zones.csv")

@@ -66,6 +66,7 @@ $(VENDOR_DIR)/bpmn-navigated-viewer.js: web/package.json web/package-lock.json
 bench: install-test
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/decades.py
+	$(BIN)/python bench/chain.py
 
 clean:
 	rm -rf $(VENV) src/workflow/translations/*/LC_MESSAGES/*.mo

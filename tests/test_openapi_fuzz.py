@@ -42,6 +42,7 @@ def test_api_conforms_to_its_openapi_document(tmp_path: Path):
         )
     summary = result.stdout[-4000:]
     assert result.returncode == 0, summary
-    operations = sum(len(methods) for methods in openapi.document()["paths"].values())
+    # Schemathesis leaves out the document's own operation.
+    operations = sum(len(methods) for path, methods in openapi.document()["paths"].items() if path != "/openapi.json")
     assert f"{operations} selected / {operations} total" in result.stdout, "every operation was fuzzed"
     assert "No issues found" in result.stdout, summary

@@ -74,6 +74,7 @@ bench: install-test
 	$(BIN)/python bench/decades.py
 	$(BIN)/python bench/logins.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/chain.py
 
 clean:
 	rm -rf $(VENV) src/workflow/translations/*/LC_MESSAGES/*.mo

@@ -66,8 +66,9 @@ def test_api_matrix(client, world, username):
     assert client.get("/api/v1/process-definitions", headers=auth).status_code == 200
     for zone in zones:
         task = f"/api/v1/tasks/{zone['task_id']}"
-        assert client.get(f"/api/v1/zones/{zone['id']}", headers=auth).status_code == (
-            200 if sees(username, zone) else 404)
+        for path in ("", "/trace", "/log", "/log?format=csv"):
+            assert client.get(f"/api/v1/zones/{zone['id']}{path}", headers=auth).status_code == (
+                200 if sees(username, zone) else 404), path
         assert client.get(task, headers=auth).status_code == expected(username, zone)
         bad = client.post(task + "/complete", json={"data": {"decision": "maybe", "comment": ""}}, headers=auth)
         assert bad.status_code == expected(username, zone, ok=400)
@@ -85,8 +86,9 @@ def test_pages_and_export_matrix(login_as, world, username):
     assert {int(row[0]) for row in exported[1:]} == {z["id"] for z in zones if sees(username, z)}
     for zone in zones:
         assert browser.get(f"/zones/{zone['id']}").status_code == (200 if sees(username, zone) else 404)
-        assert browser.get(f"/zones/{zone['id']}/diagram.bpmn").status_code == (
-            200 if sees(username, zone) else 404)
+        for path in ("/diagram.bpmn", "/log.csv", "/log.xes", "/dossier.pdf"):
+            assert browser.get(f"/zones/{zone['id']}{path}").status_code == (
+                200 if sees(username, zone) else 404), path
         assert browser.get(f"/tasks/{zone['task_id']}").status_code == expected(username, zone)
         bad = browser.post(f"/tasks/{zone['task_id']}", data={"decision": "maybe", "csrf_token": browser.csrf})
         assert bad.status_code == expected(username, zone, ok=400)

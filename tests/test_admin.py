@@ -69,8 +69,8 @@ def test_an_admin_cannot_lock_themselves_out(app, login_as):
 def test_audit_page_lists_logins_and_refusals(login_as):
     login_as("hq.food").get("/admin/users")
     page = login_as("admin").get("/admin/audit").get_data(as_text=True)
-    assert "access_denied" in page and "GET /admin/users → 403" in page and "hq.food" in page
-    assert "login" in page
+    assert "拒绝访问" in page and "GET /admin/users → 403" in page and "hq.food" in page
+    assert "登录成功" in page and ">access_denied<" not in page, "categories are named, not coded"
 
 
 def browser_submission(page: str) -> dict:

@@ -28,9 +28,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "b.sqlite3"
-    with served(f"sqlite:///{db}") as url:
+def db_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'b.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def base_url(db_url):
+    with served(db_url) as url:
         yield url
 
 
@@ -84,12 +88,18 @@ def test_application_is_filed_and_recommended(browser, base_url, tmp_path):
     assert "已办结：直属局推荐意见" in bureau.content()
     assert bureau.locator("ol.stages li.current").inner_text() == "验收中"
     history = bureau.locator("ol.timeline").inner_text()
-    assert "河南局经办人 · 河南检验检疫局" in history and "同意推荐，建议加强查验能力建设" in history
+    assert "河南局经办人" in history and "河南检验检疫局" in history and "同意推荐，建议加强查验能力建设" in history
     bureau.wait_for_selector("#diagram[data-state=ready]", timeout=15000)
     assert bureau.locator("#diagram .djs-element.is-current").count() == 1, "organise_acceptance is highlighted"
     for step in ("submit_application", "bureau_recommendation", "recommendation_gateway"):
         assert bureau.locator(f'#diagram .djs-element.is-done[data-element-id="{step}"]').count() == 1, step
     assert bureau.locator('#diagram .djs-element.is-done[data-element-id="organise_acceptance"]').count() == 0
+    assert "河南局经办人" in history and "河南检验检疫局" in history and "同意推荐，建议加强查验能力建设" in history
+    bureau.wait_for_selector("#diagram[data-state=ready]", timeout=15000)
+    assert bureau.locator("#diagram .djs-element.is-current").count() == 1, "organise_acceptance is highlighted"
+    done = bureau.eval_on_selector_all("#diagram .djs-element.is-done", "els => els.map(e => e.dataset.elementId)")
+    assert {"submit_application", "bureau_recommendation", "recommendation_gateway"} <= set(done)
+    assert "organise_acceptance" not in done
     bureau.goto(base_url + "/inbox")
     assert bureau.locator("table.list tr", has_text="开封国检试验区").count() == 0
 
@@ -151,7 +161,7 @@ def crawl(page, base_url, start="/inbox"):
         settle(page)
         yield path
         for href in page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))"):
-            if not any(skip in href for skip in ("/static/", "lang=", ".csv", ".bpmn", "#")):
+            if not any(skip in href for skip in ("/static/", "lang=", ".csv", ".bpmn", ".xes", ".pdf", "#")):
                 queue.append(href)
 
 
@@ -236,3 +246,85 @@ def test_the_focus_ring_stands_out_wherever_the_keyboard_goes(browser, programme
             if ring["style"] == "none" or ring["width"] < 2 or ring["ratio"] < 3:
                 weak.append(f"{path} {ring}")
     assert weak == [], "\n".join(weak)
+def overflow(page) -> int:
+    """How far the page scrolls sideways (0: it fits the window)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.fixture(scope="module")
+def zone_at_acceptance(db_url, base_url) -> int:
+    """A zone recommended after a revision, with three of six opinions given."""
+    from datetime import timedelta
+
+    from tests.conftest import START, UNIT_USERS, application, user
+    from workflow.db import Database
+    from workflow.services import tasks, zones
+
+    def act(s, name, bpmn_id, now, **data):
+        me = user(s, name)
+        task = next(t for t in tasks.inbox(s, me) if t.bpmn_id == bpmn_id and t.zone_id == zone.id)
+        tasks.complete(s, me, task.id, data, now=now)
+
+    db = Database(db_url)
+    with db.session() as s:
+        zone = zones.file_application(s, user(s, "henan.gov"), application(zone_name="洛阳国检试验区"), now=START)
+        act(s, "henan.bureau", "bureau_recommendation", START, decision="revise", comment="请补充")
+        act(s, "henan.gov", "submit_application", START + timedelta(days=2),
+            **application(zone_name="洛阳国检试验区", forecast_volume="年 6 万批"))
+        act(s, "henan.bureau", "bureau_recommendation", START + timedelta(days=3), decision="recommend",
+            comment="同意推荐洛阳")
+        act(s, "hq.clearance", "organise_acceptance", START + timedelta(days=4), acceptance_date="2027-02-01",
+            acceptance_scope="现场")
+        for bpmn_id, name in list(UNIT_USERS.items())[:3]:
+            act(s, name, bpmn_id, START + timedelta(days=5), decision="pass", comment="同意")
+        zone_id = zone.id
+    db.dispose()
+    return zone_id
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_diagram_shows_the_path_readably_and_lists_an_elements_steps(browser, base_url, zone_at_acceptance, width):
+    zone_id = zone_at_acceptance
+    page = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900}).new_page()
+    login(page, base_url, "hq.clearance")
+    page.goto(f"{base_url}/zones/{zone_id}")
+    page.wait_for_selector("#diagram[data-state=ready]", timeout=15000)
+    diagram = "#diagram .djs-element"
+    current = page.eval_on_selector_all(f"{diagram}.is-current", "els => els.map(e => e.dataset.elementId)")
+    assert sorted(current) == ["opinion_food", "opinion_inspection", "opinion_plant_animal", "opinions_join"]
+    taken = page.eval_on_selector_all(f"{diagram}.is-taken", "els => els.map(e => e.dataset.elementId)")
+    assert {"f_revise", "f_recommended", "f_split_clearance", "f_join_clearance"} <= set(taken)
+    assert "f_not_recommended" not in taken and "f_pass" not in taken
+    assert page.locator("ul.legend").inner_text().count("\n") >= 3, "a legend names every mark"
+
+    label = page.locator(f"{diagram}.is-current text").first
+    assert label.bounding_box()["height"] >= 11, "labels open at a readable size"
+    assert overflow(page) == 0, "the page itself never scrolls sideways"
+    box = page.locator("#diagram").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+
+    page.locator(f"{diagram}.is-current").first.click()
+    shown = page.locator("#element-steps .element:not([hidden])")
+    assert shown.count() == 1 and "待办" in shown.inner_text()
+
+    before = float(page.get_attribute("#diagram", "data-zoom"))
+    page.click("button[data-zoom=in]")
+    assert float(page.get_attribute("#diagram", "data-zoom")) > before
+    page.click("button[data-zoom=fit]")
+    assert float(page.get_attribute("#diagram", "data-zoom")) < before, "the whole diagram is smaller than 1:1"
+    assert overflow(page) == 0
+
+    page.locator(f"{diagram}.is-done[data-element-id=bureau_recommendation]").focus()
+    page.keyboard.press("Enter")
+    steps = page.locator("#element-steps .element:not([hidden])").inner_text()
+    assert "直属局推荐意见" in steps and "同意推荐洛阳" in steps and "请补充" in steps, "who decided what, twice"
+    assert "退回修改" in steps and "推荐" in steps and "2027-01-04" in steps
+
+
+
+def test_the_overview_and_the_audit_log_fit_a_phone(browser, base_url, zone_at_acceptance):
+    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 800}).new_page()
+    login(page, base_url, "admin")
+    for path in ("/overview", "/zones", "/admin/audit", f"/zones/{zone_at_acceptance}"):
+        page.goto(base_url + path)
+        assert overflow(page) == 0, path

@@ -70,6 +70,15 @@ def diagram_names(xml: bytes) -> str:
                      and etree.QName(node).namespace == "http://www.omg.org/spec/BPMN/20100524/MODEL")
 
 
+def pdf_text(body: bytes) -> str:
+    """The text a reader of the PDF sees."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
+
+
 def walk(client, entered: list[str]) -> tuple[set[str], dict[str, list[str]], dict[str, int]]:
     """Every page reachable from the inbox, the Chinese left on each, and the pages that did not answer 200."""
     queue, seen = deque(["/inbox?lang=en"]), set()
@@ -83,7 +92,10 @@ def walk(client, entered: list[str]) -> tuple[set[str], dict[str, list[str]], di
         if response.status_code != 200:
             broken[url] = response.status_code
         body = response.get_data()
-        text = diagram_names(body) if urlsplit(url).path.endswith(".bpmn") else body.decode("utf-8")
+        if response.mimetype == "application/pdf":
+            text = pdf_text(body)
+        else:
+            text = diagram_names(body) if urlsplit(url).path.endswith(".bpmn") else body.decode("utf-8")
         left = chinese_left(text, entered)
         if left:
             leftovers[url] = left

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tests.conftest import PASSWORD, application
 from tests.server import BIN, served
+from workflow import openapi
 
 CHECKS = "all"
 EXCLUDED = "positive_data_acceptance"
@@ -41,13 +42,16 @@ def _fuzz(base: str, token: str, tmp_path: Path, *selection: str) -> subprocess.
 
 def test_api_conforms_to_its_openapi_document(tmp_path: Path):
     """Revoking the token runs on its own, with a token of its own, so it cannot end the others' token midway."""
+    # Schemathesis leaves out the document's own operation.
+    operations = sum(len(methods) for path, methods in openapi.document()["paths"].items() if path != "/openapi.json")
     with served(f"sqlite:///{tmp_path / 'fuzz.sqlite3'}") as base:
         token = _post(base + "/api/v1/token", {"username": "henan.gov", "password": PASSWORD})["token"]
         _post(base + "/api/v1/zones", application(), token)
         result = _fuzz(base, token, tmp_path, "--exclude-name", REVOKE)
         revoking = _post(base + "/api/v1/token", {"username": "henan.bureau", "password": PASSWORD})["token"]
         revoked = _fuzz(base, revoking, tmp_path, "--include-name", REVOKE)
-    for run, selected in ((result, "10 selected / 11 total"), (revoked, "1 selected / 11 total")):
+    for run, selected in ((result, f"{operations - 1} selected / {operations} total"),
+                          (revoked, f"1 selected / {operations} total")):
         summary = run.stdout[-4000:]
         assert run.returncode == 0, summary
         assert selected in run.stdout, "every operation was fuzzed"

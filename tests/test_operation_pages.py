@@ -14,9 +14,9 @@ def test_zone_page_shows_ratings_records_and_measures(app, session, login_as):
     pass_at(app, add_duration(START, "P15M"))
     bureau = login_as("henan.bureau")
     page = bureau.get(f"/zones/{zone.id}").get_data(as_text=True)
-    assert "<svg class=\"chart\"" in page and "良好" in page
+    assert '<svg class="chart ratings"' in page and "良好" in page
     assert page.count("日常监督管理报告") >= 4 and "组织风险评估" in page
-    assert "第 2 年度监管" in page, "each year's instance can be opened on the diagram"
+    assert "第 2 年度 (2028)" in page, "each year's instance can be opened on the diagram"
     response = bureau.post(f"/zones/{zone.id}/measures/new", data={**MEASURE, "departs_from_rules": "",
                                                                    "csrf_token": bureau.csrf})
     assert response.status_code == 302

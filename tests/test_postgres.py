@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -340,3 +341,62 @@ def test_the_worker_waits_out_a_database_outage_then_fires(pg, pg_url, caplog):
         loop.join(30)
     assert reports[0].fired == 2 and reports[0].failed == []
     assert any("database answers again" in r.getMessage() for r in caplog.records)
+def test_concurrent_writers_append_to_one_chain(pg_url):
+    """Three gunicorn workers, the timer worker and direct sessions append events at once: one unbroken chain."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from workflow import chain
+    from workflow.errors import NotAuthenticated, TooManyAttempts
+    from workflow.models import Event
+    from workflow.services import logins, timers
+
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    with served(pg_url, workers=3) as base:
+        db = Database(pg_url)
+        with db.session() as s:
+            for i in range(4):
+                zones.file_application(s, store.user_by_name(s, "henan.gov"),
+                                       application(zone_name=f"并发{i}国检试验区"), now=start)
+            before = s.scalar(select(func.count()).select_from(Event))
+        barrier = threading.Barrier(5)
+        passes = []
+
+        tokens = [requests.post(base + "/api/v1/token", json={"username": name, "password": PASSWORD},
+                                timeout=30).json()["token"] for name in ("hq.food", "hq.cnca")]
+
+        def http_refusals(n: int) -> None:
+            """Refusals of a logged-in official are each recorded in full (those without a login are tallied)."""
+            barrier.wait()
+            for k in range(12):
+                requests.get(f"{base}/api/v1/zones/{900000 + 100 * n + k}", timeout=30,
+                             headers={"Authorization": f"Bearer {tokens[n]}"})
+
+        def direct_logins(n: int) -> None:
+            barrier.wait()
+            with db.session() as s:
+                for k in range(12):
+                    with contextlib.suppress(NotAuthenticated, TooManyAttempts):
+                        logins.login(s, f"direct{n}-{k}", "x", ip=f"10.0.{n}.{k}")
+
+        def timer_worker() -> None:
+            barrier.wait()
+            passes.append(timers.run_pass(db, start + timedelta(days=40)))
+
+        threads = [threading.Thread(target=http_refusals, args=(n,)) for n in range(2)]
+        threads += [threading.Thread(target=direct_logins, args=(n,)) for n in range(2)]
+        threads.append(threading.Thread(target=timer_worker))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert passes and passes[0].fired == 4 and not passes[0].failed
+        with db.engine.connect() as connection:
+            verdict = chain.verify(connection)
+            seqs = connection.execute(select(Event.seq).order_by(Event.seq)).scalars().all()
+        written = len(seqs) - before
+        assert written >= 48 + 4, "every refusal, every login attempt and each escalation left an event"
+        assert verdict.holds, [str(b) for b in verdict.breaks]
+        assert seqs == list(range(1, len(seqs) + 1)) and verdict.head_seq == len(seqs)
+        db.dispose()

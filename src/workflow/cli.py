@@ -232,6 +232,79 @@ def deploy(files: tuple[Path, ...]) -> None:
             click.echo(f"{path}: {version.process_id} v{version.version} {state}")
 
 
+@main.command("export-log")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xes"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@click.option("--zone", "zone_id", type=click.IntRange(1), default=None, help="Only this zone (default: every zone).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of activity and organisation names.")
+def export_log(fmt: str, output: Path, zone_id: int | None, lang: str) -> None:
+    """Write the event log: one case per process instance (CSV, or XES for process-mining tools)."""
+    from workflow import exports, xes
+    from workflow.errors import NotFound
+    from workflow.services import eventlog
+
+    _, db = _database()
+    with db.session() as session:
+        try:
+            cases = eventlog.cases(session, None, zone_id)
+        except NotFound:
+            click.echo(f"no zone {zone_id}", err=True)
+            sys.exit(1)
+        if fmt == "xes":
+            output.write_bytes(xes.document(cases, lang=lang))
+        else:
+            output.write_text(exports.to_csv(eventlog.HEADER, eventlog.rows(cases, lang)), encoding="utf-8")
+    click.echo(f"{output}: {sum(len(c.events) for c in cases)} event(s) in {len(cases)} case(s)")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident event log: check the chain, print its head for the record."""
+
+
+def _anchor(_ctx, _param, value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    seq, _, digest = value.partition(":")
+    if not seq.isdigit() or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        raise click.BadParameter("expected SEQ:HASH as `workflow audit head` prints it")
+    return int(seq), digest
+
+
+@audit.command("verify")
+@click.option("--anchor", callback=_anchor, default=None,
+              help="SEQ:HASH of a head recorded earlier (e.g. printed daily); the chain must still contain it.")
+def audit_verify(anchor: tuple[int, str] | None) -> None:
+    """Check every event against its hash and its predecessor; exit 1 naming the first broken event."""
+    from workflow import chain
+
+    _, db = _database()
+    with db.engine.connect() as connection:
+        verdict = chain.verify(connection, anchor)
+    if verdict.holds:
+        click.echo(f"chain holds: {verdict.count} event(s), head {verdict.head_seq}:{verdict.head_hash}")
+        return
+    for problem in verdict.breaks:
+        click.echo(f"broken: {problem}", err=True)
+    if verdict.anchor_ok is False:
+        click.echo(f"broken: the chain no longer holds the anchored head {anchor[0]}:{anchor[1]}", err=True)
+    first = verdict.first
+    click.echo(f"chain broken at event {first.event_id}" if first else "chain broken: anchor not found", err=True)
+    sys.exit(1)
+
+
+@audit.command("head")
+def audit_head() -> None:
+    """Print the chain's head as SEQ:HASH and the time; keep it outside the database (e.g. daily, on paper)."""
+    from workflow import chain
+
+    _, db = _database()
+    with db.engine.connect() as connection:
+        head = chain.head(connection)
+    click.echo(f"{head.seq}:{head.hash} {head.updated_at.isoformat() if head.updated_at else ''}".rstrip())
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def lint(files: tuple[Path, ...]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflow import chain
 from workflow.errors import Conflict, Msg, StaleInstance
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -61,6 +62,7 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, class_=WorkflowSession, expire_on_commit=False)
+        chain.install(Session)
 
     def session(self) -> Session:
         return self.sessions()

@@ -128,6 +128,7 @@ class Element:
     documentation: str = ""
     targets: tuple[str, ...] = ()  # where its outgoing sequence flows lead
     scope: str = ""  # the id of the process or sub-process it belongs to
+    trigger: str = ""  # an event's definition: "timer", "message", "error", "terminate", ... ("" for none)
 
     def prop(self, name: str, default: str = "") -> str:
         return dict(self.properties).get(name, default)
@@ -187,6 +188,8 @@ def _element(node, lane: tuple[str, str, str], flows: tuple[Counter, Counter],
         _field(f) for f in node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS)
     )
     doc = node.xpath("./bpmn:documentation/text()", namespaces=NS)
+    definitions = [etree.QName(d).localname for d in node if isinstance(d.tag, str)
+                   and etree.QName(d).localname.endswith("EventDefinition")]
     return Element(
         id=node.get("id", ""), kind=kind, name=(node.get("name") or "").strip(),
         name_en=dict(props).get("name_en", ""), lane=lane[1], lane_id=lane[0], lane_en=lane[2], properties=props,
@@ -198,7 +201,53 @@ def _element(node, lane: tuple[str, str, str], flows: tuple[Counter, Counter],
         incoming=flows[0].get(node.get("id", ""), 0), outgoing=flows[1].get(node.get("id", ""), 0),
         form=form, documentation="".join(doc).strip(), targets=tuple(targets.get(node.get("id", ""), ())),
         scope=node.getparent().get("id", ""),
+        trigger=definitions[0].removesuffix("EventDefinition") if definitions else "",
     )
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A sequence flow: its id and the elements it leads from and to."""
+
+    id: str
+    source: str
+    target: str
+
+
+def read_flows(root) -> list[Flow]:
+    """Every sequence flow of a BPMN document (those inside subprocesses too)."""
+    return [Flow(f.get("id", ""), f.get("sourceRef", ""), f.get("targetRef", ""))
+            for f in root.iter(f"{{{BPMN}}}sequenceFlow") if f.get("id")]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the diagram draws things (BPMN DI): shapes as (x, y, width, height), edges as waypoints."""
+
+    shapes: dict[str, tuple[float, float, float, float]]
+    edges: dict[str, list[tuple[float, float]]]
+    kinds: dict[str, str]  # element id -> BPMN tag (userTask, lane, participant, ...)
+    names: dict[str, str]
+
+
+def layout(xml: bytes | str) -> Layout:
+    """The diagram interchange of the first diagram in a BPMN document."""
+    root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml, _SAFE_XML)
+    shapes, edges = {}, {}
+    for shape in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape"):
+        bounds = shape.find("{http://www.omg.org/spec/DD/20100524/DC}Bounds")
+        if bounds is not None:
+            shapes[shape.get("bpmnElement", "")] = tuple(float(bounds.get(k, 0)) for k in ("x", "y", "width",
+                                                                                            "height"))
+    for edge in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNEdge"):
+        edges[edge.get("bpmnElement", "")] = [(float(p.get("x", 0)), float(p.get("y", 0)))
+                                              for p in edge.iter("{http://www.omg.org/spec/DD/20100524/DI}waypoint")]
+    kinds, names = {}, {}
+    for node in root.iter(etree.Element):
+        if node.get("id") in shapes or node.get("id") in edges:
+            kinds[node.get("id")] = etree.QName(node).localname
+            names[node.get("id")] = (node.get("name") or "").strip()
+    return Layout(shapes, edges, kinds, names)
 
 
 def process_properties(root, process_id: str) -> dict[str, str]:
@@ -307,3 +356,34 @@ def decision_files(bpmn: bytes, tables: dict[str, bytes]) -> dict[str, bytes]:
         if ids & refs:
             used[name] = content
     return used
+
+
+_AT_LEAST = re.compile(r"^\s*>=\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def rating_bands(tables: dict[str, str | bytes], output: str = "rating") -> list[tuple[str, float]]:
+    """From a DMN table with an output named ``output``: each rating and the lowest first-input value that gets it.
+
+    Rules read top-down (FIRST): ``>= 90`` -> "优秀" gives ("优秀", 90); a rule whose first input is ``-`` is the
+    floor (0). Lowest first.
+    """
+    for content in tables.values():
+        try:
+            root = etree.fromstring(content.encode() if isinstance(content, str) else content, _SAFE_XML)
+        except etree.XMLSyntaxError:
+            continue
+        for table in root.iter("{*}decisionTable"):
+            outputs = [o.get("name") for o in table.iterfind("{*}output")]
+            if output not in outputs:
+                continue
+            where = outputs.index(output)
+            bands = {}
+            for rule in table.iterfind("{*}rule"):
+                entries = [e.findtext("{*}text", "").strip() for e in rule.iterfind("{*}inputEntry")]
+                results = [e.findtext("{*}text", "").strip().strip("\"'") for e in rule.iterfind("{*}outputEntry")]
+                match = _AT_LEAST.match(entries[0]) if entries else None
+                low = float(match.group(1)) if match else 0.0 if entries and entries[0] == "-" else None
+                if low is not None and len(results) > where:
+                    bands.setdefault(results[where], low)
+            return sorted(bands.items(), key=lambda b: b[1])
+    return []

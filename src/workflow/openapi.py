@@ -130,6 +130,16 @@ def document(application: Element | None = None) -> dict[str, Any]:
                         "current_process": {"type": "string", "description": "process_id:version shown as stage"},
                         "open_tasks": {"type": "array", "items": _ref("Task")},
                         "history": {"type": "array", "items": _ref("History")}})
+    trace = _obj({"instance": _ID, "process_version": {"type": "string", "description": "process_id:version"},
+                  "xml": {"type": "string", "description": "BPMN 2.0 XML of the model version the instance runs"},
+                  "completed": {"type": "array", "items": {"type": "string"},
+                                "description": "BPMN ids of the elements the instance completed"},
+                  "active": {"type": "array", "items": {"type": "string"},
+                             "description": "BPMN ids of its open tasks and the events it waits for"},
+                  "overdue": {"type": "array", "items": {"type": "string"},
+                              "description": "BPMN ids of its open tasks past their due date"},
+                  "flows": {"type": "array", "items": {"type": "string"},
+                            "description": "ids of the sequence flows the instance has taken"}})
     version = _obj({"process_id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
                     "filename": {"type": "string"}, "content_hash": {"type": "string"}, "deployed_at": _TIME})
 
@@ -169,6 +179,20 @@ def document(application: Element | None = None) -> dict[str, Any]:
         "/zones/{zone_id}": {"get": {"summary": "A zone: status, where it is, open tasks, every step",
                                      "parameters": _path_id("zone_id"),
                                      "responses": {**_ok(200, _ref("ZoneDetail")), **_errors(401, 404)}}},
+        "/zones/{zone_id}/trace": {"get": {
+            "summary": "A process instance of the zone on its diagram: the model's XML, completed and active "
+                       "elements, the sequence flows taken (default: where the zone is now)",
+            "parameters": [*_path_id("zone_id"), {"name": "instance", "in": "query", "required": False,
+                                                  "schema": _ID, "description": "a process instance of this zone"}],
+            "responses": {**_ok(200, _ref("Trace")), **_errors(400, 401, 404)}}},
+        "/zones/{zone_id}/log": {"get": {
+            "summary": "The zone's event log, one case per process instance: XES (IEEE 1849) or CSV",
+            "parameters": [*_path_id("zone_id"), {"name": "format", "in": "query", "required": False,
+                                                  "schema": {"type": "string", "enum": ["xes", "csv"],
+                                                             "default": "xes"}}],
+            "responses": {"200": {"description": "The log", "content": {
+                "application/xml": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}},
+                **_errors(400, 401, 404)}}},
         "/process-definitions": {"get": {"summary": "Deployed process versions",
                                          "responses": {**_ok(200, page("ProcessDefinition")), **_errors(401)}}},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
@@ -191,7 +215,8 @@ def document(application: Element | None = None) -> dict[str, Any]:
                 "Error": _obj({"error": {"type": "string"}, "message": {"type": "string"},
                                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}),
                 "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
-                "History": history, "ProcessDefinition": version, "Application": _application(application),
+                "History": history, "ProcessDefinition": version, "Trace": trace,
+                "Application": _application(application),
             },
         },
     }

@@ -65,9 +65,14 @@ def user_by_name(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def visible_zones(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[Zone]:
+def visible_zones(session: Session, user: User, limit: int | None = None, offset: int = 0,
+                  province: str | None = None, status: str | None = None) -> Sequence[Zone]:
     query = (select(Zone).where(access.zone_scope(user)).options(selectinload(Zone.instances))
              .order_by(Zone.updated_at.desc(), Zone.id.desc()))
+    if province:
+        query = query.where(Zone.province == province)
+    if status:
+        query = query.where(Zone.status == status)
     return session.scalars(query.limit(limit).offset(offset)).all()
 
 
@@ -184,6 +189,14 @@ def mark_reminded(session: Session, task_id: int, now: datetime) -> bool:
                                                      HumanTask.reminded_at.is_(None))
                              .values(reminded_at=now).execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+def stages_opened(session: Session, instance_id: int) -> list[tuple[datetime, str]]:
+    """When each task of an instance that sets the zone's stage opened, and the stage, oldest first."""
+    rows = session.execute(select(HumanTask.created_at, HumanTask.stage)
+                           .where(HumanTask.instance_id == instance_id, HumanTask.stage != "")
+                           .order_by(HumanTask.created_at, HumanTask.id))
+    return [(at, stage) for at, stage in rows]
 
 
 def history(session: Session, zone_id: int) -> Sequence[Event]:

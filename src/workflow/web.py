@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -164,6 +164,31 @@ ROLE_LABELS = {
     "hq_inspection": N_("检验司"), "hq_food": N_("食品局"), "hq_leader": N_("总局领导"),
     "process_owner": N_("流程管理员"), "admin": N_("系统管理员"),
 }
+# Every kind of event the history and the audit log show; a new kind gets its label here (and a category).
+EVENT_LABELS = {
+    "task_completed": N_("办理"), "automatic": N_("系统处理"), "timer_fired": N_("定时触发"),
+    "task_overdue": N_("逾期提醒"), "task_withdrawn": N_("任务撤回"), "task_claimed": N_("认领任务"),
+    "task_unclaimed": N_("放弃认领"), "timer_failed": N_("定时处理失败"), "login": N_("登录成功"),
+    "login_failed": N_("登录失败"), "login_locked": N_("登录被暂停"), "access_denied": N_("拒绝访问"),
+    "user_created": N_("创建用户"), "user_changed": N_("修改用户"), "deployed": N_("部署流程"),
+}
+EVENT_CATEGORIES = {
+    "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn")),
+    "system": (N_("定时与系统"), ("automatic", "timer_fired", "task_overdue", "timer_failed")),
+    "login": (N_("登录记录"), ("login", "login_failed", "login_locked")),
+    "refusal": (N_("拒绝访问"), ("access_denied",)),
+    "accounts": (N_("账户管理"), ("user_created", "user_changed")),
+    "models": (N_("流程部署"), ("deployed",)),
+}
+CHAIN_REASONS = {
+    "edited": N_("内容与其哈希值不符（写入后被修改）"),
+    "not_following": N_("与前一条记录的链接不符（前一条被改写，或此条被插入）"),
+    "missing_before": N_("此前的记录缺失（被删除）"),
+    "missing_after": N_("链头记录的此后记录缺失（被删除）"),
+    "rewritten": N_("哈希值与链头记录的不同（被改写）"),
+    "after_head": N_("位于链头之后（绕过系统追加）"),
+    "unchained": N_("不在链中（绕过系统插入）"),
+}
 KIND_LABELS = {"hq_unit": N_("总局司局"), "bureau": N_("直属局"), "local_gov": N_("地方政府"), "system": N_("系统")}
 HTTP_MESSAGES = {
     400: N_("请求格式有误。"), 401: N_("请先登录。"), 403: N_("您无权进行此操作。"),
@@ -187,6 +212,22 @@ measure_kind = _labeller(KIND_OF_MEASURE)
 role_label = _labeller(ROLE_LABELS)
 kind_label = _labeller(KIND_LABELS)
 decision_label = _labeller(DECISION_LABELS)
+event_label = _labeller(EVENT_LABELS)
+chain_reason = _labeller(CHAIN_REASONS)
+outcome_label = _labeller({**RATING_LABELS, **STATUS_LABELS, **DECISION_LABELS})
+
+
+def span(delta: timedelta | None) -> str:
+    """A duration as people say it: 3 天 4 小时, 2 小时 5 分钟, 不到 1 分钟."""
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return gettext("%(d)s 天 %(h)s 小时", d=days, h=hours) if hours else gettext("%(d)s 天", d=days)
+    if hours:
+        return gettext("%(h)s 小时 %(m)s 分钟", h=hours, m=mins) if mins else gettext("%(h)s 小时", h=hours)
+    return gettext("%(m)s 分钟", m=mins) if mins else gettext("不到 1 分钟")
 
 
 def rating_bars(counts) -> object:
@@ -194,9 +235,19 @@ def rating_bars(counts) -> object:
     return charts.bars(list(reversed(items)), gettext("最近一次考核等级"))
 
 
-def rating_chart(points):
+def rating_chart(series, bands, title: str | None = None):
+    """Mean scores by calendar year over the rating bands; ``series`` is [(zone name, points)]."""
     names = {k: gettext(v) for k, v in RATING_LABELS.items()}
-    return charts.ratings(points, gettext("历年考核等级（圆点）与平均分（折线）"), names)
+    lines = [charts.Series(name, points) for name, points in series]
+    summary = "; ".join(f"{s.name}: " + ", ".join(f"{p.label} {p.score:.1f} {names.get(p.rating, p.rating)}"
+                                                  for p in s.points) for s in lines)
+    description = gettext("纵轴为四项得分的平均分（0–100），底色为考核等级的分数区间，横轴为年度。") + " " + summary
+    return charts.ratings(lines, bands, title or gettext("历年考核平均分与等级"), description, gettext("平均分"),
+                          names)
+
+
+def columns_chart(groups, names, title, description, unit=""):
+    return charts.columns(groups, names, title, description, unit)
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -284,11 +335,13 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["span"] = span
     app.context_processor(lambda: {"now": utcnow()})
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
                                  language_link=language_link,
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
+                                 event_label=event_label, outcome_label=outcome_label, chain_reason=chain_reason,
                                  item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,
-                                 rating_bars=rating_bars,
+                                 rating_bars=rating_bars, columns_chart=columns_chart,
                                  nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

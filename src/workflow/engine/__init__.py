@@ -9,6 +9,7 @@ the budget and checks of :mod:`workflow.engine.guard`.
 from workflow.engine.clock import clock
 from workflow.engine.parsing import ModelCache, compile_model, lint
 from workflow.engine.run import Done, Model, ReadyTask, Run
-from workflow.modelxml import Element, Problem
+from workflow.modelxml import Element, Flow, Problem
 
-__all__ = ["Done", "Element", "Model", "ModelCache", "Problem", "ReadyTask", "Run", "clock", "compile_model", "lint"]
+__all__ = ["Done", "Element", "Flow", "Model", "ModelCache", "Problem", "ReadyTask", "Run", "clock", "compile_model",
+           "lint"]

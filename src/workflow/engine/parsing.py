@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from workflow import limits, rules
 from workflow.engine.run import Model
 from workflow.errors import InvalidModel
-from workflow.modelxml import Element, Problem, process_properties, read_elements
+from workflow.modelxml import Element, Flow, Problem, process_properties, read_elements, read_flows
 
 # SpiffWorkflow's parser lets these escape on some valid-looking XML (e.g. a businessRuleTask
 # without camunda:decisionRef raises KeyError); a linter reports them instead of crashing.
@@ -26,6 +26,7 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
     elements: dict[str, Element] = {}
     parser = CamundaParser()
     executable: list[str] = []
+    flows: list[Flow] = []
     roots = {}
     for name, content in files.items():
         try:
@@ -40,6 +41,7 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
                 problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
             continue
         roots[name] = root
+        flows.extend(read_flows(root))
         found, ids, file_problems = read_elements(name, root)
         elements.update(found)
         executable.extend(ids)
@@ -52,7 +54,7 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
             problems.append(Problem(name, getattr(exc, "id", ""), str(exc)))
         except _PARSER_SLIPS as exc:
             problems.append(Problem(name, "", f"the engine cannot read this file: {type(exc).__name__}: {exc}"))
-    return parser, elements, executable, problems, roots
+    return parser, elements, executable, problems, roots, flows
 
 
 def compile_model(files: Mapping[str, bytes], process_id: str | None = None, *,
@@ -62,7 +64,7 @@ def compile_model(files: Mapping[str, bytes], process_id: str | None = None, *,
     ``known`` are the process ids an end event's ``starts`` may name (not checked when None);
     ``label`` names the model in failures (e.g. "zone_lifecycle v3").
     """
-    parser, elements, executable, problems, roots = _parse(files, known)
+    parser, elements, executable, problems, roots, flows = _parse(files, known)
     if problems:
         raise InvalidModel(problems)
     if process_id is None:
@@ -79,7 +81,7 @@ def compile_model(files: Mapping[str, bytes], process_id: str | None = None, *,
         raise InvalidModel([Problem(",".join(files), "", f"the engine cannot read this model: "
                                     f"{type(exc).__name__}: {exc}")]) from None
     properties = next((p for p in (process_properties(r, process_id) for r in roots.values()) if p), {})
-    return Model(process_id, elements, spec, subprocess_specs, properties, label)
+    return Model(process_id, elements, spec, subprocess_specs, properties, label, flows)
 
 
 def lint(files: Mapping[str, bytes], known: Collection[str] | None = None) -> list[Problem]:

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent, EventBasedGateway
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.specs.Join import Join
@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from workflow import modelxml
 from workflow.engine.guard import SCRIPT_ENGINE, count_step, running
 from workflow.errors import EngineFailure, NotFound, TaskAlreadyDone
-from workflow.modelxml import Element
+from workflow.modelxml import Element, Flow
 
 
 class _SpecFreeConverter(BpmnWorkflowConverter):
@@ -76,11 +76,15 @@ class Model:
     """One deployed version of a process: parsed once, shared by all its runs."""
 
     def __init__(self, process_id: str, elements: dict[str, Element], spec, subprocess_specs,
-                 properties: dict[str, str] | None = None, label: str = "") -> None:
+                 properties: dict[str, str] | None = None, label: str = "", flows: list[Flow] | None = None) -> None:
         self.process_id = process_id
         self.label = label or process_id
         self.elements = elements
         self.properties = properties or {}
+        self.flows = list(flows or [])
+        self._between: dict[tuple[str, str], list[str]] = {}
+        for flow in self.flows:
+            self._between.setdefault((flow.source, flow.target), []).append(flow.id)
         self._spec = spec
         self._subprocess_specs = subprocess_specs
 
@@ -95,6 +99,10 @@ class Model:
 
     def element(self, bpmn_id: str) -> Element:
         return self.elements[bpmn_id]
+
+    def flows_between(self, source: str, target: str) -> list[str]:
+        """The ids of the sequence flows leading from one element to another (usually one, or none)."""
+        return self._between.get((source, target), [])
 
     def first_task(self) -> Element | None:
         """The human task a new run opens first, read from the diagram without running anything."""
@@ -126,6 +134,29 @@ def _descendants(task) -> Iterator:
     for child in task.children:
         yield child
         yield from _descendants(child)
+
+
+_REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+
+
+def _reached(task) -> bool:
+    """Whether the run's token got to this task (predicted tasks did not; a task cancelled once reached did)."""
+    if task.has_state(_REACHED):
+        return True
+    parent = task.parent
+    return (task.state == TaskState.CANCELLED and parent is not None and parent.state == TaskState.COMPLETED
+            and not isinstance(parent.task_spec, EventBasedGateway))
+
+
+def _previous_element(task, elements: Mapping[str, Element]) -> str | None:
+    """The nearest model element above a task in the tree: where the flow into it came from."""
+    parent = task.parent
+    while parent is not None:
+        bpmn_id = getattr(parent.task_spec, "bpmn_id", None)
+        if bpmn_id in elements:
+            return bpmn_id
+        parent = parent.parent
+    return None
 
 
 _TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
@@ -228,6 +259,22 @@ class Run:
                        and getattr(t.task_spec, "bpmn_id", None) in self.model.elements),
                       key=lambda t: t.last_state_change)
         return list(dict.fromkeys(t.task_spec.bpmn_id for t in done))
+
+    def taken_flows(self) -> list[str]:
+        """The sequence flows the run has taken, each once, in the order it took them.
+
+        SpiffWorkflow keeps no record of flows, but its task tree does: a task reached by the run
+        hangs below the task it came from, with engine-internal tasks (splits, joins) in between.
+        """
+        taken = []
+        for task in sorted(self._tasks(), key=lambda t: t.last_state_change):
+            target = getattr(task.task_spec, "bpmn_id", None)
+            if target not in self.model.elements or not _reached(task):
+                continue
+            source = _previous_element(task, self.model.elements)
+            if source is not None:
+                taken.extend(self.model.flows_between(source, target))
+        return list(dict.fromkeys(taken))
 
     def waiting_timers(self) -> list[tuple[str, datetime]]:
         """The timers the run waits for, soonest first: (BPMN id of the timer event, when it is due in UTC)."""

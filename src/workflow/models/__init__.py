@@ -11,12 +11,20 @@ from workflow.models.base import (
     ZoneStatus,
     utcnow,
 )
-from workflow.models.process import Event, HumanTask, ProcessInstance, ProcessVersion, RefusalTally, TaskCandidate
+from workflow.models.process import (
+    ChainHead,
+    Event,
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+    RefusalTally,
+    TaskCandidate,
+)
 from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
 from workflow.roles import OrgKind, Role
 
 __all__ = [
-    "Adoption", "ApiToken", "Base", "CandidateKind", "Event", "Experience", "HumanTask", "ItemStatus",
+    "Adoption", "ApiToken", "Base", "CandidateKind", "ChainHead", "Event", "Experience", "HumanTask", "ItemStatus",
     "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion",
     "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord",
     "ZoneStatus", "utcnow",

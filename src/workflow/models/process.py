@@ -117,8 +117,24 @@ class TaskCandidate(Base):
     name: Mapped[str] = mapped_column(String(64))
 
 
+class ChainHead(Base):
+    """The newest link of the event chain: one row, locked by each transaction that appends events."""
+
+    __tablename__ = "event_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Event(Base):
-    """Append-only history and audit log: who did what to which zone, when, and why."""
+    """Append-only history and audit log: who did what to which zone, when, and why.
+
+    ``seq``, ``prev_hash`` and ``hash`` chain the rows (see :mod:`workflow.chain`); they are written
+    when the transaction that added the row commits.
+    """
 
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_kind_actor_at", "kind", "actor", "at"),
@@ -141,10 +157,14 @@ class Event(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seq: Mapped[int | None] = mapped_column(index=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     zone: Mapped[Zone | None] = relationship()
     instance: Mapped[ProcessInstance | None] = relationship()
     person: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="selectin")
+    actor_user: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
 
     def label(self, lang: str = "zh") -> str:
         return (self.task_name_en or self.task_name) if lang == "en" else self.task_name

@@ -54,13 +54,6 @@ def get_user(session: Session, admin: User | None, user_id: int) -> User:
     return found
 
 
-def audit_log(session: Session, admin: User | None, kinds: Iterable[str], limit: int = 200) -> list[Event]:
-    """The newest logins, lock-outs, refusals and account changes."""
-    ensure_admin(admin)
-    query = select(Event).where(Event.kind.in_(list(kinds))).order_by(Event.at.desc(), Event.id.desc())
-    return list(session.scalars(query.limit(limit)))
-
-
 def refusal_tallies(session: Session, admin: User | None, limit: int = 100) -> list[RefusalTally]:
     """Refusals of requests without a login, counted per address and minute, newest first."""
     ensure_admin(admin)

@@ -1,4 +1,4 @@
-"""The audit trail of refusals (logins and zone history are written by their own services).
+"""The audit log: refusals written here, the administrator's view of every event and of the chain.
 
 Refusals of requests that carry no login cost an attacker nothing, so they are counted per address and
 minute: the first few of each minute are kept in full, the rest only raise the count.
@@ -7,13 +7,18 @@ minute: the first few of each minute are kept in full, the rest only raise the c
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import store
+from workflow import chain, store
 from workflow.models import Event, User, utcnow
 from workflow.services import commit
+
+PAGE = 100
 
 IN_FULL_PER_MINUTE = 3
 
@@ -51,3 +56,31 @@ def denied(session: Session, user: User | None, ip: str, method: str, path: str,
     else:
         store.add_event(session, event)
     commit(session)
+
+
+@dataclass
+class AuditPage:
+    """One page of the log, newest first, and the state of the chain."""
+
+    events: Sequence[Event]
+    head: chain.Head
+    verdict: chain.Verdict | None
+    older: int | None  # the ``before`` of the next page, None on the last
+
+
+def page(session: Session, admin: User | None, kinds: Sequence[str] | None, before: int | None = None,
+         verify: bool = False, limit: int = PAGE) -> AuditPage:
+    """Events of the given kinds (all when None) older than event ``before``; the whole chain checked on request."""
+    from workflow.services.accounts import ensure_admin  # accounts records logins through this module
+
+    ensure_admin(admin)
+    query = select(Event).order_by(Event.id.desc()).limit(limit + 1)
+    if kinds is not None:
+        query = query.where(Event.kind.in_(list(kinds)))
+    if before is not None:
+        query = query.where(Event.id < before)
+    events = list(session.scalars(query))
+    connection = session.connection()
+    verdict = chain.verify(connection) if verify else None
+    older = events[limit - 1].id if len(events) > limit else None
+    return AuditPage(events[:limit], chain.head(connection), verdict, older)

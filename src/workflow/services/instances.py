@@ -131,6 +131,14 @@ def automatic_event(zone: Zone, instance: ProcessInstance, element: Element, now
                  decision=str(decision)[:40] if decision is not None else None, data=dict(data or {}))
 
 
+def timer_event(zone: Zone, instance: ProcessInstance, element: Element, opens: Sequence[Element],
+                now: datetime) -> Event:
+    """A history row for a timer that fired (a quarter's end, a deadline that opened an escalation)."""
+    return Event(kind="timer_fired", at=now, zone=zone, instance=instance, actor="system", bpmn_id=element.id,
+                 task_name=element.name or element.id, task_name_en=element.name_en,
+                 data={"opens": [{"id": el.id, "name": el.name or el.id, "name_en": el.name_en} for el in opens]})
+
+
 def task_event(user: User, zone: Zone, instance: ProcessInstance, element: Element,
                data: Mapping[str, Any], now: datetime) -> Event:
     """The history row of a completed human task."""

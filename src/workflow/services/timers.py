@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from workflow import store
+from workflow import modelxml, store
 from workflow.db import Database
 from workflow.errors import Conflict, DatabaseUnavailable, EngineFailure, Msg, PermissionDenied, WorkflowError
 from workflow.models import Event, ProcessInstance, User
 from workflow.roles import Role
-from workflow.services import commit, deploy, failures, progress
+from workflow.services import commit, deploy, failures, instances, progress
 
 BATCH = 100
 MAX_ROUNDS_PER_INSTANCE = 20
@@ -100,9 +100,15 @@ def fire(session: Session, instance_id: int, now: datetime) -> bool:
             or (instance.timer_retry_at is not None and instance.timer_retry_at > now):
         session.rollback()
         return False
-    run = deploy.model_for(instance.process_version).restore(instance.state)
+    model = deploy.model_for(instance.process_version)
+    run = model.restore(instance.state)
     done = run.fire_timers(now)
     instance.timer_failures, instance.timer_retry_at = 0, None
+    for item in done:
+        if item.element.trigger == "timer":
+            opens = [model.element(t) for t in item.element.targets
+                     if t in model.elements and model.element(t).kind in modelxml.HUMAN]
+            store.add_event(session, instances.timer_event(instance.zone, instance, item.element, opens, now))
     progress.settle(session, instance, run, instance.zone, now, done)
     commit(session)
     return True

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from workflow import access, forms, store
-from workflow.charts import Point
+from workflow import access, forms, modelxml, store
+from workflow.charts import DEFAULT_BANDS, Band, Point
 from workflow.engine import Model
 from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, Text
 from workflow.models import (
@@ -28,10 +30,10 @@ from workflow.models import (
     utcnow,
 )
 from workflow.modelxml import Element
+from workflow.modelxml import rating_bands as rating_bands_of
 from workflow.services import commit, deploy, failures, progress, timers
 
 PROCESS_ID = "zone_lifecycle"
-HUMAN_TASKS = {"userTask", "manualTask", "task"}
 NAME_FIELD = "zone_name"
 PROVINCE_FIELD = "province"
 
@@ -105,6 +107,8 @@ class Listing:
     zones: Sequence[Zone]
     application: Element | None
     may_file: bool
+    province: str = ""
+    status: str = ""
 
     def province_label(self, code: str, lang: str = "zh") -> str:
         """A province code as the application form names it, in ``lang``."""
@@ -112,14 +116,22 @@ class Listing:
         return field.option_label(code, lang) if field else code
 
 
-def listing(session: Session, user: User) -> Listing:
-    """The zones the user may see, with the form that labels their fields."""
+def listing(session: Session, user: User, province: str = "", status: str = "") -> Listing:
+    """The zones the user may see (of one province, in one status, when asked), with the form that labels them."""
     version = store.latest_version(session, PROCESS_ID)
     model = deploy.model_for(version) if version else None
     application = application_element(model) if model else None
     may_file = application is not None and access.may_start(user, application.groups,
                                                              application.candidate_users)
-    return Listing(store.visible_zones(session, user), application, may_file)
+    errors = {}
+    if status and status not in {s.value for s in ZoneStatus}:
+        errors["status"] = Msg("不是可选的值")
+    if province and not re.fullmatch(r"[a-z]{2,32}", province):
+        errors["province"] = Msg("不是可选的值")
+    if errors:
+        raise InvalidForm(Msg("查询参数有误"), errors)
+    return Listing(store.visible_zones(session, user, province=province or None, status=status or None),
+                   application, may_file, province, status)
 
 
 def page_of(session: Session, user: User, limit: int, offset: int) -> tuple[list[tuple[Zone, str]], int]:
@@ -139,6 +151,36 @@ class Upcoming:
     element: Element
     due: datetime
     then: Element | None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One process instance of a zone as its case tree shows it: the lifecycle, a year, a measure, a proposal."""
+
+    kind: str  # lifecycle | period | measure | proposal | other
+    instance: ProcessInstance
+    title: str = ""
+
+
+CASE_KINDS = ("lifecycle", "period", "measure", "proposal", "other")
+
+
+def case_tree(zone: Zone, measures: Sequence[Measure], experiences: Sequence[Experience]) -> dict[str, list[Case]]:
+    """Every process instance of the zone, grouped: its lifecycle, each supervision year, each measure and proposal."""
+    titles = {m.instance_id: ("measure", m.title) for m in measures if m.instance_id}
+    titles.update({e.instance_id: ("proposal", e.title) for e in experiences if e.instance_id})
+    tree: dict[str, list[Case]] = {kind: [] for kind in CASE_KINDS}
+    for instance in zone.instances:
+        if instance is zone.lifecycle:
+            tree["lifecycle"].append(Case("lifecycle", instance))
+        elif instance.period_no is not None:
+            tree["period"].append(Case("period", instance))
+        elif instance.id in titles:
+            kind, title = titles[instance.id]
+            tree[kind].append(Case(kind, instance, title))
+        else:
+            tree["other"].append(Case("other", instance, instance.process_version.name))
+    return {kind: cases for kind, cases in tree.items() if cases}
 
 
 @dataclass
@@ -164,6 +206,32 @@ class Trace:
     actionable: frozenset[int] = frozenset()
     stuck: Sequence[timers.Stuck] = ()  # instances whose timers are failing
     visible: frozenset[int] = frozenset()   # other zones named on the page (adopters, sources) the user may open
+    flows: Sequence[str] = ()
+
+    @property
+    def active(self) -> list[str]:
+        """Where the instance on screen waits: its open tasks and the events it waits for (none once ended)."""
+        return [p for p in self.position.split(",") if p]
+
+    @property
+    def cases(self) -> dict[str, list[Case]]:
+        return case_tree(self.zone, self.measures, self.experiences)
+
+    def steps_at(self) -> dict[str, list[Event]]:
+        """The history of the instance on screen by diagram element: what clicking an element lists."""
+        steps: dict[str, list[Event]] = {}
+        for event in self.history:
+            if event.instance_id == self.instance.id and event.bpmn_id:
+                steps.setdefault(event.bpmn_id, []).append(event)
+        return steps
+
+    def open_at(self) -> dict[str, list[HumanTask]]:
+        """The open tasks of the instance on screen by diagram element."""
+        found: dict[str, list[HumanTask]] = {}
+        for task in self.open_tasks:
+            if task.instance_id == self.instance.id:
+                found.setdefault(task.bpmn_id, []).append(task)
+        return found
 
     def of_kind(self, *kinds: str) -> list[ZoneRecord]:
         return [r for r in self.records if r.kind in kinds]
@@ -197,7 +265,7 @@ def _upcoming(zone: Zone) -> list[Upcoming]:
         for bpmn_id, due in run.waiting_timers() if run else ():
             element = model.element(bpmn_id)
             then = next((model.element(t) for t in element.targets
-                         if t in model.elements and model.element(t).kind in HUMAN_TASKS), None)
+                         if t in model.elements and model.element(t).kind in modelxml.HUMAN), None)
             found.append(Upcoming(element, due, then))
     return sorted(found, key=lambda u: u.due)
 
@@ -209,8 +277,11 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
         raise NotFound(Msg("没有这个试验区"))
     now = now or utcnow()
     chosen = [i for i in zone.instances if i.id == instance_id]
+    if instance_id is not None and not chosen:
+        raise NotFound(Msg("这个试验区没有这个流程实例"))
     instance = chosen[0] if chosen else current_instance(zone)
     model = deploy.model_for(instance.process_version)
+    run = _readable(instance)
     lifecycle = deploy.model_for(zone.lifecycle.process_version)
     open_tasks = store.zone_open_tasks(session, zone.id)
     overdue = [t.bpmn_id for t in open_tasks if t.instance_id == instance.id and t.due_at and t.due_at < now]
@@ -219,20 +290,46 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
     return Trace(zone, instance.process_version, model, open_tasks,
                  store.history(session, zone.id), application_element(lifecycle), instance.end_event,
                  instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
-                 experiences, adopted, done=run.completed_elements() if (run := _readable(instance)) else [],
+                 experiences, adopted, done=run.completed_elements() if run else [],
                  overdue=overdue, upcoming=_upcoming(zone),
                  actionable=frozenset(store.actionable_task_ids(session, user, zone.id)),
-                 stuck=timers.stuck(session, zone.id), visible=store.visible_zone_ids(session, user, named))
+                 stuck=timers.stuck(session, zone.id), visible=store.visible_zone_ids(session, user, named),
+                 flows=run.taken_flows() if run else [])
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _score(record: ZoneRecord) -> float:
+    """The mean of the criterion scores: the first thing the rating table reads."""
+    scores = [v for k, v in record.data.items() if k.startswith("score_") and isinstance(v, int | float)]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def points_of(records: Sequence[ZoneRecord], instances: Sequence[ProcessInstance]) -> list[Point]:
+    """The yearly evaluations as chart points, labelled with the calendar year the supervision year began."""
+    starts = {i.id: i.period_start for i in instances}
+    points = []
+    for record in (r for r in records if r.kind == "evaluation"):
+        began = starts.get(record.instance_id) or record.at
+        points.append(Point(str(began.astimezone(SHANGHAI).year), str(record.data.get("rating", "")),
+                            _score(record), record.at))
+    return points
 
 
 def rating_points(trace: Trace) -> list[Point]:
-    """The zone's yearly ratings for the chart: period, rating, mean of the criterion scores."""
-    points = []
-    for record in trace.of_kind("evaluation"):
-        scores = [v for k, v in record.data.items() if k.startswith("score_") and isinstance(v, int | float)]
-        points.append(Point(str(record.period_no or len(points) + 1), str(record.data.get("rating", "")),
-                            sum(scores) / len(scores) if scores else 0.0))
-    return points
+    """The zone's yearly ratings for its chart."""
+    return points_of(trace.records, trace.zone.instances)
+
+
+def rating_bands(session: Session) -> list[Band]:
+    """The rating bands of the mean score, as the newest deployed rating table sets them."""
+    version = store.latest_version(session, "zone_supervision")
+    found = rating_bands_of(version.decisions if version else {})
+    if not found:
+        return list(DEFAULT_BANDS)
+    return [Band(rating, rating, low, found[i + 1][1] if i + 1 < len(found) else 100.0)
+            for i, (rating, low) in enumerate(found)]
 
 
 def province_labels(session: Session) -> dict[str, tuple[str, str]]:

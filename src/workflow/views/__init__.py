@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from workflow.errors import WorkflowError
+from workflow.errors import InvalidForm, Msg, WorkflowError
 from workflow.modelxml import Field
 from workflow.web import current_user, db_session, here, tr
 
@@ -27,6 +28,20 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def form_values(fields: tuple[Field, ...], form: MultiDict) -> dict[str, Any]:
     """A posted HTML form as the service expects it: lists for multi-value fields."""
     return {f.id: form.getlist(f.id) if f.multiple else form.get(f.id) for f in fields if f.id in form}
+
+
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def query_id(name: str) -> int | None:
+    """An optional id in the query string; anything but a positive integer is a 400 naming the parameter."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) <= MAX_ID:
+        raise InvalidForm(Msg("查询参数有误"), {name: Msg("应为 %(low)s 到 %(high)s 之间的整数", low=1, high=MAX_ID)})
+    return int(raw)
 
 
 def refused(exc: WorkflowError) -> dict[str, str]:

@@ -7,13 +7,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from workflow.errors import InvalidForm, Msg
 from workflow.roles import OrgKind, Role
 from workflow.services import accounts
+from workflow.services import audit as audit_service
 from workflow.services.audit import IN_FULL_PER_MINUTE
-from workflow.views import login_required, refused
-from workflow.web import current_user, db_session, tr
+from workflow.views import login_required, query_id, refused
+from workflow.web import EVENT_CATEGORIES, current_user, db_session, tr
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-AUDIT_KINDS = ["login", "login_failed", "login_locked", "access_denied", "user_created", "user_changed",
-               "deployed"]
 
 
 def _account() -> accounts.Account:
@@ -78,11 +77,20 @@ def organisations():
                            organisations=accounts.organisations(db_session(), current_user())), status
 
 
+def _kinds(category: str, kind: str) -> list[str] | None:
+    """The event kinds asked for: one category (or one kind); None for every kind."""
+    if category and category not in EVENT_CATEGORIES:
+        raise InvalidForm(Msg("查询参数有误"), {"category": Msg("不是可选的值")})
+    if kind:
+        return [kind]
+    return list(EVENT_CATEGORIES[category][1]) if category else None
+
+
 @bp.get("/audit")
 @login_required
 def audit():
-    kind = request.args.get("kind")
-    kinds = [kind] if kind in AUDIT_KINDS else AUDIT_KINDS
-    return render_template("admin_audit.html", kinds=AUDIT_KINDS, chosen=kind, in_full=IN_FULL_PER_MINUTE,
-                           events=accounts.audit_log(db_session(), current_user(), kinds),
-                           tallies=accounts.refusal_tallies(db_session(), current_user()))
+    category, kind = request.args.get("category", ""), request.args.get("kind", "")
+    log = audit_service.page(db_session(), current_user(), _kinds(category, kind), query_id("before"),
+                             request.args.get("verify") == "1")
+    return render_template("admin_audit.html", categories=EVENT_CATEGORIES, category=category, kind=kind, log=log,
+                           in_full=IN_FULL_PER_MINUTE, tallies=accounts.refusal_tallies(db_session(), current_user()))

@@ -8,7 +8,8 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, logins, tasks, zones
+from workflow.services import deploy, eventlog, logins, tasks, zones
+from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang
 
@@ -124,6 +125,20 @@ def zone_list():
 @bp.get("/zones/<int:zone_id>")
 def zone_detail(zone_id: int):
     return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone_id), lang()))
+
+
+@bp.get("/zones/<int:zone_id>/trace")
+def zone_trace(zone_id: int):
+    return jsonify(rep.trace(zones.trace(db_session(), g.user, zone_id, query_id("instance"))))
+
+
+@bp.get("/zones/<int:zone_id>/log")
+def zone_log(zone_id: int):
+    fmt = request.args.get("format", "xes")
+    if fmt not in ("csv", "xes"):
+        raise InvalidForm(Msg("查询参数有误"), {"format": Msg("不是可选的值")})
+    body, mimetype = eventlog.export(db_session(), g.user, zone_id, fmt, lang())
+    return Response(body, mimetype=mimetype)
 
 
 @bp.get("/process-definitions")

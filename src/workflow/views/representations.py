@@ -63,6 +63,15 @@ def zone_detail(trace: Trace, lang: str) -> dict[str, Any]:
     }
 
 
+def trace(t: Trace) -> dict[str, Any]:
+    """The path of one process instance: the model version's XML and what the run completed, waits on, took."""
+    return {
+        "instance": t.instance.id, "process_version": f"{t.version.process_id}:{t.version.version}",
+        "xml": t.version.source, "completed": list(t.done), "active": t.active, "overdue": list(t.overdue),
+        "flows": list(t.flows),
+    }
+
+
 def version(v: ProcessVersion, lang: str) -> dict[str, Any]:
     return {"process_id": v.process_id, "version": v.version, "name": v.label(lang), "filename": v.filename,
             "content_hash": v.content_hash, "deployed_at": iso(v.deployed_at)}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from workflow import diagrams, inputs
+from workflow import diagrams
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
+from workflow.services import dossier as dossiers
+from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
-from workflow.services import zones
-from workflow.views import form_values, login_required, refused
-from workflow.web import N_, current_user, db_session, lang, local_time, model_xml, status_label, tr
+from workflow.services import timeline, zones
+from workflow.views import form_values, login_required, query_id, refused
+from workflow.web import N_, current_user, db_session, lang, local_time, model_xml, outcome_label, status_label, tr
 
 bp = Blueprint("zones", __name__)
 
@@ -18,14 +20,16 @@ bp = Blueprint("zones", __name__)
 @bp.get("/zones")
 @login_required
 def index():
-    return render_template("zones.html", listing=zones.listing(db_session(), current_user()))
+    listing = zones.listing(db_session(), current_user(), request.args.get("province", ""),
+                            request.args.get("status", ""))
+    return render_template("zones.html", listing=listing)
 
 
 @bp.get("/overview")
 @login_required
 def overview():
     return render_template("overview.html", view=overview_service.build(db_session(), current_user()),
-                           province=zones.province_labels(db_session()))
+                           province=zones.province_labels(db_session()), bands=zones.rating_bands(db_session()))
 
 
 @bp.get("/zones.csv")
@@ -67,13 +71,32 @@ def create():
 @bp.get("/zones/<int:zone_id>")
 @login_required
 def show(zone_id: int):
-    trace = zones.trace(db_session(), current_user(), zone_id, inputs.id_param(request.args, "instance"))
-    return render_template("zone.html", trace=trace, chart=zones.rating_points(trace))
+    trace = zones.trace(db_session(), current_user(), zone_id, query_id("instance"))
+    filters = timeline.Filters(request.args.get("stage", ""), query_id("process"), request.args.get("actor", ""))
+    return render_template("zone.html", trace=trace, chart=zones.rating_points(trace),
+                           bands=zones.rating_bands(db_session()),
+                           timeline=timeline.timeline(db_session(), trace, filters))
+
+
+@bp.get("/zones/<int:zone_id>/log.<any(csv, xes):fmt>")
+@login_required
+def event_log(zone_id: int, fmt: str):
+    body, mimetype = logs.export(db_session(), current_user(), zone_id, fmt, lang())
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=zone-{zone_id}-log.{fmt}"})
+
+
+@bp.get("/zones/<int:zone_id>/dossier.pdf")
+@login_required
+def dossier(zone_id: int):
+    _, body = dossiers.pdf(db_session(), current_user(), zone_id, tr, outcome_label, status_label, lang())
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=zone-{zone_id}.pdf"})
 
 
 @bp.get("/zones/<int:zone_id>/diagram.bpmn")
 @login_required
 def diagram(zone_id: int):
-    trace = zones.trace(db_session(), current_user(), zone_id, inputs.id_param(request.args, "instance"))
+    trace = zones.trace(db_session(), current_user(), zone_id, query_id("instance"))
     return model_xml(diagrams.localized(trace.version.source, lang()),
                      f"{trace.version.process_id}-v{trace.version.version}")

@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.conftest import LIFECYCLE
+from tests.conftest import LIFECYCLE, START
 from workflow.db import Database
 from workflow.models import Organisation, ProcessVersion, User
 from workflow.roles import Role
@@ -106,3 +106,19 @@ def test_deploy_adds_a_version_only_when_the_file_changed(env, tmp_path):
     refused = run("deploy", str(broken))
     assert refused.exit_code == 1 and "bureau_recommendation" in refused.output
     assert count(env, ProcessVersion) == 5, "four models in bpmn/, one new version of the lifecycle"
+
+
+def test_the_running_worker_logs_a_pass_only_when_it_did_something(capsys, caplog):
+    import logging
+
+    from workflow.cli import _log_pass
+    from workflow.services.timers import PassResult
+
+    caplog.set_level(logging.INFO, logger="workflow.worker")
+    _log_pass(START, PassResult())
+    assert caplog.records == [] and capsys.readouterr() == ("", ""), "an idle minute prints nothing"
+    _log_pass(START, PassResult(fired=2, reminded=1))
+    [record] = caplog.records
+    assert record.levelno == logging.INFO and "fired 2, reminded 1, failed 0" in record.getMessage()
+    _log_pass(START, PassResult(failed=[(7, "boom")]))
+    assert "instance 7: boom" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -79,7 +80,6 @@ def worker(once: bool, now_text: str | None, interval: int) -> None:
     An instance whose timers fail is recorded (timer_failed) and retried later; a database outage is
     waited out. The worker itself only stops when it is told to.
     """
-    import logging
     import threading
 
     from workflow.errors import DatabaseUnavailable
@@ -99,7 +99,16 @@ def worker(once: bool, now_text: str | None, interval: int) -> None:
             sys.exit(2)
         _report(now, result)
         sys.exit(1 if result.failed else 0)
-    timers.work(db, interval, threading.Event(), utcnow, _report)
+    timers.work(db, interval, threading.Event(), utcnow, _log_pass)
+
+
+def _log_pass(now, result) -> None:
+    """A pass of the running worker, logged at info level only when it did something (failures go to stderr)."""
+    if result.fired or result.reminded or result.failed:
+        logging.getLogger("workflow.worker").info("%s: fired %s, reminded %s, failed %s", now.isoformat(),
+                                                  result.fired, result.reminded, len(result.failed))
+    for instance_id, message in result.failed:
+        click.echo(f"instance {instance_id}: {message}", err=True)
 
 
 def _report(now, result) -> None:

@@ -1,4 +1,4 @@
-"""`workflow init|serve|user add|org add|deploy|lint`."""
+"""`workflow init|serve|user add|org add|deploy|lint|backup|restore`."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def init(demo: bool) -> None:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             sys.exit(1)
+    db.dispose()
     click.echo(f"database ready; {result['versions_created']} model version(s) deployed, "
                f"{result['users_created']} demo user(s) created")
 
@@ -312,6 +313,42 @@ def audit_head() -> None:
     with db.engine.connect() as connection:
         head = chain.head(connection)
     click.echo(f"{head.seq}:{head.hash} {head.updated_at.isoformat() if head.updated_at else ''}".rstrip())
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Back up the database into the new FILE while it runs (SQLite: online backup API; PostgreSQL: pg_dump -Fc)."""
+    from workflow import backup
+    from workflow.errors import BackupFailed
+
+    settings = configuration.load()
+    try:
+        done = backup.backup(settings["DATABASE_URL"], file)
+    except BackupFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"{done.path}: {done.kind} backup, {done.size} bytes")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace what the database holds (default: it must be empty).")
+def restore_command(file: Path, replace: bool) -> None:
+    """Restore a backup made by `workflow backup` into the database; stop servers and workers first.
+
+    Then run `workflow init`, which brings a backup of an older release to the current schema.
+    """
+    from workflow import backup
+    from workflow.errors import BackupFailed
+
+    settings = configuration.load()
+    try:
+        done = backup.restore(settings["DATABASE_URL"], file, replace)
+    except BackupFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"{done.path}: restored ({done.kind}); now run `workflow init`")
 
 
 @main.command()

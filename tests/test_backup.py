@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import urllib.parse
 import uuid
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -138,3 +140,22 @@ def test_postgresql_backup_restores_into_a_fresh_database_and_the_zone_continues
     continues(fresh, zone_id)
     assert run(fresh, "restore", str(tmp_path / "zones.dump")).exit_code == 1  # no longer empty
     assert run(fresh, "restore", "--replace", str(tmp_path / "zones.dump")).exit_code == 0
+
+
+def test_pg_dump_gets_the_password_in_its_environment_and_every_host(tmp_path, monkeypatch):
+    from workflow import backup
+
+    seen = {}
+
+    def fake_run(command, env, **_kwargs):
+        seen.update(command=command, env=env)
+        Path(next(a for a in command if a.startswith("--file=")).removeprefix("--file=")).write_bytes(b"PGDMP")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(backup.subprocess, "run", fake_run)
+    monkeypatch.setattr(backup.shutil, "which", lambda _name: "/usr/bin/pg_dump")
+    url = "postgresql+psycopg://zones:s3cret@/zones?host=db1:5432&host=db2:5433&target_session_attrs=read-write"
+    backup.backup(url, tmp_path / "zones.dump")
+    assert "s3cret" not in " ".join(seen["command"]) and seen["env"]["PGPASSWORD"] == "s3cret"
+    assert seen["command"][-1] == ("--dbname=postgresql://zones@/zones?host=db1%2Cdb2&port=5432%2C5433"
+                                   "&target_session_attrs=read-write")

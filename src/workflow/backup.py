@@ -111,8 +111,17 @@ def _tables(url: str) -> list[str]:
 
 
 def _libpq(url: URL) -> str:
-    """The URL as libpq reads it, without the password (that goes in PGPASSWORD, not in the process list)."""
-    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    """The URL as libpq reads it, without the password (that goes in PGPASSWORD, not in the process list).
+
+    Several ``host=name:port`` parameters (SQLAlchemy's spelling for a primary and its standbys) become
+    libpq's ``host=a,b&port=1,2``.
+    """
+    plain = url.set(drivername="postgresql")._replace(password=None)
+    hosts = url.query.get("host")
+    if isinstance(hosts, tuple):
+        names, ports = zip(*(h.rpartition(":")[::2] if ":" in h else (h, "5432") for h in hosts), strict=True)
+        plain = plain.update_query_dict({"host": ",".join(names), "port": ",".join(ports)})
+    return plain.render_as_string(hide_password=False)
 
 
 def _run(command: list[str], url: URL) -> None:

@@ -39,6 +39,8 @@ def test_healthz_answers_without_the_database(tmp_path):
     assert app.test_client().get("/healthz").json == {"status": "ok"}
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and response.json["reason"] == "database_unreachable"
+    figures = scrape(app.test_client())  # the request latency still, and that the database is down
+    assert figures[("workflow_database_up", ())] == 0 and ("workflow_open_tasks", ()) not in figures
 
 
 def test_readyz_needs_a_worker_that_passed_within_twice_its_interval(app, client):
@@ -100,6 +102,7 @@ def test_metrics_count_open_and_overdue_work_due_timers_and_failures(app, sessio
     failures.record(session, EngineFailure("x is not defined", "zone_lifecycle", "gateway_1"), "test", zone.id)
     health.beat(app.extensions["workflow.db"], "host:9", 60, utcnow(), 0.25, 2, ok=True)
     figures = scrape(client)
+    assert figures[("workflow_database_up", ())] == 1
     assert figures[("workflow_open_tasks", ())] == 2
     assert figures[("workflow_overdue_tasks", ())] == 1  # the recommendation is due after 30 days
     assert figures[("workflow_due_timers", ())] == 1  # and its escalation timer too

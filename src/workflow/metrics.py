@@ -17,6 +17,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from workflow import vitals
@@ -39,6 +40,16 @@ class _Database:
         self.session, self.now = session, now
 
     def collect(self):
+        try:
+            figures = list(self._figures())
+        except DBAPIError:
+            self.session.rollback()
+            yield _gauge("workflow_database_up", "Whether the database answered this scrape", 0)
+            return
+        yield _gauge("workflow_database_up", "Whether the database answered this scrape", 1)
+        yield from figures
+
+    def _figures(self):
         s, now = self.session, self.now
         yield _gauge("workflow_open_tasks", "Open human tasks", vitals.open_tasks(s))
         yield _gauge("workflow_overdue_tasks", "Open human tasks past their due time", vitals.overdue_tasks(s, now))

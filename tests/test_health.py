@@ -163,10 +163,15 @@ def test_the_request_log_can_be_turned_off(app, capsys):
     quiet.extensions["workflow.db"].dispose()
 
 
-def test_served_workers_add_up_their_request_metrics(tmp_path):
+def test_served_workers_add_up_their_request_metrics(tmp_path, monkeypatch):
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    (shared / "histogram_999.db").write_bytes(b"left over from the last run")  # emptied at start, else unreadable
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
     with served(f"sqlite:///{tmp_path / 'served.sqlite3'}", workers=2) as base:
         for _ in range(30):
             assert requests.get(base + "/healthz", timeout=10).status_code == 200
         figures = samples(requests.get(base + "/metrics", timeout=10).text)
     key = ("workflow_request_duration_seconds_count", (("endpoint", "/healthz"), ("method", "GET"), ("status", "200")))
     assert figures[key] == 30
+    assert not (shared / "histogram_999.db").exists()

@@ -175,3 +175,50 @@ def test_served_workers_add_up_their_request_metrics(tmp_path, monkeypatch):
     key = ("workflow_request_duration_seconds_count", (("endpoint", "/healthz"), ("method", "GET"), ("status", "200")))
     assert figures[key] == 30
     assert not (shared / "histogram_999.db").exists()
+
+
+@pytest.mark.postgres
+def test_readiness_and_metrics_on_postgresql(tmp_path):
+    import os
+    import urllib.parse
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from tests.conftest import BPMN_DIR, PASSWORD
+    from workflow.services import setup
+
+    admin_url = os.environ.get("WORKFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"workflow_health_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("WORKFLOW_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"no PostgreSQL server: {exc.orig}")
+    netloc = urllib.parse.urlsplit(admin_url.replace("postgresql+psycopg", "postgresql")).netloc
+    app = create_app({"DATABASE_URL": f"postgresql+psycopg://{netloc}/{name}", "SECRET_KEY": "x",
+                      "BPMN_DIR": str(BPMN_DIR)})
+    db = app.extensions["workflow.db"]
+    try:
+        client = app.test_client()
+        assert client.get("/readyz").json["reason"] == "schema_behind"
+        db.upgrade()
+        with db.session() as session:
+            setup.init(session, BPMN_DIR, demo=True, demo_password=PASSWORD)
+            zones.file_application(session, user(session, "henan.gov"), application(),
+                                   now=utcnow() - timedelta(days=40))
+        health.beat(db, "pg-host:1", 60, utcnow(), 0.1, 0, ok=True)
+        assert client.get("/readyz").json == {"status": "ready"}
+        figures = scrape(client)
+        assert (figures[("workflow_open_tasks", ())], figures[("workflow_overdue_tasks", ())],
+                figures[("workflow_due_timers", ())]) == (1, 1, 1)
+    finally:
+        db.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -20,7 +20,8 @@ def through(activity: str) -> bytes:
 
 
 def multi_instance(cardinality: str) -> bytes:
-    return through(f"""<bpmn:task id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    return through(f"""<bpmn:task id="x" camunda:candidateGroups="bureau"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing>
       <bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>
       </bpmn:multiInstanceLoopCharacteristics></bpmn:task>""")
 

@@ -131,7 +131,7 @@ def test_values_that_overflow_are_refused_at_lint_naming_the_element(content, el
 
 def test_sensible_timers_and_starts_pass():
     for content in (timer("timeDuration", '"P30D"'), timer("timeDate", '"2030-01-01T09:00:00+08:00"'),
-                    timer("timeCycle", '"R4/P3M"'), timer("timeDuration", 'after(x, "P1D")')):
+                    timer("timeCycle", '"R4/P3M"'), timer("timeDuration", 'after(period_start, "P1D")')):
         assert lint(content) == [], content
     assert lint(ending("p_next"), known={"p_next"}) == []
     assert lint(ending("p"), known=set()) == [], "a process may start itself again (the next period)"

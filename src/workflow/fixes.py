@@ -75,4 +75,4 @@ def fix_text(source: str) -> tuple[str, int]:
 def diff(name: str, before: str, after: str) -> str:
     """A unified diff of a file's rewrite."""
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        f"a/{name}", f"b/{name}"))
+                                        f"{name} (before)", f"{name} (fixed)"))

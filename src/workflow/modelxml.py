@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from workflow import expressions
+from workflow import expressions, fixes
 from workflow.errors import InvalidExpression
 from workflow.roles import lane_role
 
@@ -45,7 +45,8 @@ def resolve(names: tuple[str, ...], data: dict) -> tuple[str, ...]:
     return tuple(out)
 _ACTIVITIES = {"task", "subProcess", "callActivity"}
 _EXPRESSIONS = {"conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
-                "completionCondition", "loopCondition"}
+                "completionCondition", "loopCondition", "condition"}
+_TIMER_KINDS = {"timeDuration", "timeDate", "timeCycle"}
 _PASS_THROUGH = {"exclusiveGateway", "parallelGateway", "inclusiveGateway"}
 
 
@@ -314,7 +315,7 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
             kind = etree.QName(node).localname
             if kind in _EXPRESSIONS:
                 owner = node.getparent() if kind == "conditionExpression" else node.getparent().getparent()
-                problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
+                problems.extend(_check_expression(filename, owner.get("id", ""), node.text, kind))
             elif node.get("id") and (kind.endswith(("Task", "Event", "Gateway")) or kind in _ACTIVITIES):
                 element = _element(node, _lane_of(node, lanes), flows, targets)
                 elements[element.id] = element
@@ -333,11 +334,17 @@ def _lane_of(node, lanes: dict[str, tuple[str, str, str]]) -> tuple[str, str, st
     return ("", "", "")
 
 
-def _check_expression(filename: str, element_id: str, text: str | None) -> list[Problem]:
+def _check_expression(filename: str, element_id: str, text: str | None, kind: str = "") -> list[Problem]:
+    duration = fixes.unquoted_duration(text or "") if kind in _TIMER_KINDS else None
+    if duration:
+        return [Problem(filename, element_id, f"timer {kind} {(text or '').strip()!r} is read as a task-data name, "
+                        f"not a duration (expressions are Python, not JUEL/FEEL): quote it: \"{duration}\"")]
     try:
         expressions.check(text or "")
     except InvalidExpression as exc:
-        return [Problem(filename, element_id, f"expression {(text or '').strip()!r}: {exc.message}")]
+        rewrite = fixes.fixed_expression(kind, text or "")
+        hint = f"; write: {rewrite}" if rewrite else ""
+        return [Problem(filename, element_id, f"expression {(text or '').strip()!r}: {exc.message}{hint}")]
     return []
 
 

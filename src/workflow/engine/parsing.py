@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from workflow import decisions, flowrules, limits, modelxml, rules, support
+from workflow import decisions, flowrules, limits, modelxml, names, rules, support
 from workflow.engine.run import Model
 from workflow.errors import InvalidModel
 from workflow.modelxml import Element, Flow, Problem, process_properties, read_elements, read_flows
@@ -68,12 +68,13 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
     parser = CamundaParser()
     executable: list[str] = []
     flows: list[Flow] = []
-    roots = {}
+    roots, tables = {}, []
     for name, content in files.items():
         root = _read(name, content, problems)
         if root is None:
             continue
         if name.endswith(".dmn"):
+            tables.append(root)
             problems.extend(decisions.table_problems(name, root))
             try:
                 _add_tables(parser, root, name)
@@ -102,6 +103,7 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
             if "decisionRef" not in str(exc):  # rules.py reports the missing camunda:decisionRef by id
                 problems.append(Problem(name, "", f"the engine cannot read this file: {type(exc).__name__}: {exc}"))
             executable = [p for p in executable if p not in ids]
+    problems.extend(names.unprovided(roots, tables))
     return parser, elements, executable, problems, roots, flows
 
 

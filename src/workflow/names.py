@@ -12,6 +12,7 @@ from typing import Any
 
 from workflow import expressions
 from workflow.errors import InvalidExpression
+from workflow.fixes import unquoted_duration
 from workflow.modelxml import BPMN, CAMUNDA, Problem
 
 # What every zone's process starts with (services.progress.seed; README: the data a process starts with).
@@ -55,6 +56,8 @@ def unprovided(bpmn: dict[str, Any], dmn: Iterable[Any]) -> list[Problem]:
     problems = []
     for filename, root in bpmn.items():
         for node in root.iter(*(f"{{{BPMN}}}{kind}" for kind in _READERS)):
+            if node.tag.endswith(("timeDuration", "timeDate", "timeCycle")) and unquoted_duration(node.text or ""):
+                continue  # modelxml says: quote it
             missing = sorted(read_names(node.text) - provided)
             if missing:
                 owner = node.getparent() if node.tag.endswith("conditionExpression") else node.getparent().getparent()

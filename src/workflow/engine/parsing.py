@@ -97,7 +97,7 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
             parser.add_bpmn_xml(root, filename=name)
         except (ValidationException, SpiffWorkflowException) as exc:
             if not _DATA_STORE.search(str(exc)):  # support.py reports each data store once, by id
-                problems.append(_engine_problem(name, exc))
+                problems.extend(_unsaid([_engine_problem(name, exc)], problems))
             executable = [p for p in executable if p not in ids]
         except _PARSER_SLIPS as exc:
             if "decisionRef" not in str(exc):  # rules.py reports the missing camunda:decisionRef by id
@@ -105,6 +105,13 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
             executable = [p for p in executable if p not in ids]
     problems.extend(names.unprovided(roots, tables))
     return parser, elements, executable, problems, roots, flows
+
+
+def _unsaid(refusals: list[Problem], problems: list[Problem]) -> list[Problem]:
+    """The engine's refusals not already said: of an element lint already named as one the engine cannot run."""
+    said = {p.element_id for p in problems if p.element_id and ("by this engine" in p.message
+                                                                or p.message.startswith("data store"))}
+    return [r for r in refusals if r not in problems and r.element_id not in said]
 
 
 def _specs(parser, process_id: str, files: Mapping[str, bytes]) -> tuple[tuple, list[Problem]]:
@@ -151,7 +158,7 @@ def lint(files: Mapping[str, bytes], known: Collection[str] | None = None) -> li
     if roots and not declared:
         problems.append(_no_executable(files))
     for process_id in executable:
-        problems.extend(p for p in _specs(parser, process_id, files)[1] if p not in problems)
+        problems.extend(_unsaid(_specs(parser, process_id, files)[1], problems))
     return problems
 
 

@@ -359,3 +359,14 @@ def test_a_doctype_is_refused_at_parse_lint_and_deploy(session, doctype):
     assert [p.message for p in problems] == [modelxml.DOCTYPE_REFUSED]
     with pytest.raises(InvalidModel, match="DOCTYPE"):
         deploy.deploy(session, "zone_lifecycle.bpmn", content)
+
+
+def test_a_deployed_version_is_held_to_the_rules_of_its_day_but_never_to_a_doctype():
+    """Rules added since a version was deployed do not stop its running zones; unreadable XML does."""
+    content = through('<bpmn:task id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
+                      '</bpmn:task>')
+    with pytest.raises(InvalidModel, match="nobody's inbox"):
+        engine.compile_model({"m.bpmn": content})
+    assert engine.compile_model({"m.bpmn": content}, "p", deployed=True).process_id == "p"
+    with pytest.raises(InvalidModel, match="DOCTYPE"):
+        engine.compile_model({"m.bpmn": SYSTEM + content.split(b"?>", 1)[1]}, "p", deployed=True)

@@ -370,3 +370,12 @@ def test_a_deployed_version_is_held_to_the_rules_of_its_day_but_never_to_a_docty
     assert engine.compile_model({"m.bpmn": content}, "p", deployed=True).process_id == "p"
     with pytest.raises(InvalidModel, match="DOCTYPE"):
         engine.compile_model({"m.bpmn": SYSTEM + content.split(b"?>", 1)[1]}, "p", deployed=True)
+
+
+def test_dmn_inputs_beside_a_model_must_be_provided():
+    dmn = DMN.format(cell='"a"').encode()
+    task = ('<bpmn:businessRuleTask id="x" camunda:decisionRef="first"><bpmn:incoming>f1</bpmn:incoming>'
+            '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>')
+    problems = found(through(task), **{"t.dmn": dmn})
+    assert [(p.file, p.element_id) for p in problems] == [("t.dmn", "first"), ("t.dmn", "second")]
+    assert "reads kind" in problems[0].message

@@ -50,10 +50,21 @@ def read_names(text: str | None) -> set[str]:
         "True", "False", "None"}
 
 
-def unprovided(bpmn: dict[str, Any], dmn: Iterable[Any]) -> list[Problem]:
-    """Each expression that reads a name no form field, DMN output, loop variable or seed provides."""
-    provided = _provided(bpmn.values(), dmn)
+def unprovided(bpmn: dict[str, Any], dmn: dict[str, Any]) -> list[Problem]:
+    """Each expression that reads a name no form field, DMN output, loop variable or seed provides.
+
+    A DMN table's inputs are checked only beside a BPMN model (on its own, a table's inputs come from anywhere).
+    """
+    provided = _provided(bpmn.values(), dmn.values())
     problems = []
+    for filename, root in dmn.items() if bpmn else ():
+        for decision in root.iter("{*}decision"):
+            for text in decision.iter("{*}inputExpression"):
+                missing = sorted(read_names(text.findtext("{*}text")) - provided)
+                if missing:
+                    problems.append(Problem(filename, decision.get("id", ""), f"input {text.findtext('{*}text')!r} "
+                                            f"reads {', '.join(missing)}, which no form field, DMN output or start "
+                                            "data provides: the decision would fail when it runs"))
     for filename, root in bpmn.items():
         for node in root.iter(*(f"{{{BPMN}}}{kind}" for kind in _READERS)):
             if node.tag.endswith(("timeDuration", "timeDate", "timeCycle")) and unquoted_duration(node.text or ""):

@@ -68,13 +68,13 @@ def _parse(files: Mapping[str, bytes], known: Collection[str] | None):
     parser = CamundaParser()
     executable: list[str] = []
     flows: list[Flow] = []
-    roots, tables = {}, []
+    roots, tables = {}, {}
     for name, content in files.items():
         root = _read(name, content, problems)
         if root is None:
             continue
         if name.endswith(".dmn"):
-            tables.append(root)
+            tables[name] = root
             problems.extend(decisions.table_problems(name, root))
             try:
                 _add_tables(parser, root, name)

@@ -16,7 +16,7 @@ from workflow.timeparse import is_duration
 
 _TIMERS = ("timeDuration", "timeDate", "timeCycle")
 _EXPRESSIONS = ("conditionExpression", "condition", "completionCondition", "loopCondition", *_TIMERS)
-_ELEMENT = re.compile(r"(<(?:[\w.-]+:)?(" + "|".join(_EXPRESSIONS) + r")\b[^>]*>)(.*?)(</(?:[\w.-]+:)?\2\s*>)",
+_ELEMENT = re.compile(r"(<(?:[\w.-]+:)?(" + "|".join(_EXPRESSIONS) + r")\b[^>]*(?<!/)>)([^<]*)(</(?:[\w.-]+:)?\2\s*>)",
                       re.DOTALL)
 _WRAPPED = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
 _SINGLE = re.compile(r"'((?:[^'\\\"]|\\.)*)'")

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import LIFECYCLE, process_xml
-from workflow import engine, modelxml, names
+from workflow import engine, fixes, modelxml, names
 from workflow.cli import main
 from workflow.errors import EngineFailure, InvalidModel
 from workflow.services import deploy, progress
@@ -379,3 +379,10 @@ def test_dmn_inputs_beside_a_model_must_be_provided():
     problems = found(through(task), **{"t.dmn": dmn})
     assert [(p.file, p.element_id) for p in problems] == [("t.dmn", "first"), ("t.dmn", "second")]
     assert "reads kind" in problems[0].message
+
+
+def test_fix_leaves_what_it_cannot_rewrite_safely_alone():
+
+    source = ('<bpmn:condition xsi:type="t" /><x/><bpmn:conditionExpression>${a.b()}</bpmn:conditionExpression>'
+              '<bpmn:timeDuration><![CDATA[PT5M]]></bpmn:timeDuration><bpmn:timeDuration>"P1D"</bpmn:timeDuration>')
+    assert fixes.fix_text(source) == (source, 0)

@@ -382,7 +382,6 @@ def test_dmn_inputs_beside_a_model_must_be_provided():
 
 
 def test_fix_leaves_what_it_cannot_rewrite_safely_alone():
-
     source = ('<bpmn:condition xsi:type="t" /><x/><bpmn:conditionExpression>${a.b()}</bpmn:conditionExpression>'
               '<bpmn:timeDuration><![CDATA[PT5M]]></bpmn:timeDuration><bpmn:timeDuration>"P1D"</bpmn:timeDuration>')
     assert fixes.fix_text(source) == (source, 0)

@@ -54,7 +54,8 @@ def model_for(version: ProcessVersion) -> engine.Model:
     """The parsed model of a deployed version (parsed once per process, then cached)."""
     label = f"{version.process_id} v{version.version}"
     return _MODELS.get(version.content_hash,
-                       lambda: engine.compile_model(_files(version), version.process_id, label=label))
+                       lambda: engine.compile_model(_files(version), version.process_id, label=label,
+                                                    deployed=True))
 
 
 def _files(version: ProcessVersion) -> dict[str, bytes]:

@@ -45,3 +45,17 @@ def test_each_completion_of_the_lifecycle_stays_within_the_statement_bound(app, 
     assert max(counts.values()) <= BOUND, counts
     session.refresh(zone)
     assert zone.status.value == "operating"
+
+
+def test_completing_from_the_task_page_does_not_build_the_page_first(app, session, login_as):
+    db = app.extensions["workflow.db"]
+    zone = zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    [task] = store.zone_open_tasks(session, zone.id)
+    bureau = login_as("henan.bureau")
+    sent: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    done = bureau.post(f"/tasks/{task.id}", data={"decision": "recommend", "comment": "同意",
+                                                  "csrf_token": bureau.csrf})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/zones/{zone.id}")
+    assert not [s for s in sent if "FROM event " in s and "event.kind !=" in s], "the zone's history was read"
+    assert not [s for s in sent if "FROM measure" in s], "the zone's measures were read"

@@ -104,6 +104,12 @@ def page(session: Session, user: User, task_id: int) -> TaskPage:
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id))
 
 
+def form(session: Session, user: User, task_id: int) -> Element:
+    """The form of a task the user may act on: what a submitted task page is read against."""
+    task = _take(session, user, task_id)
+    return deploy.model_for(task.instance.process_version).element(task.bpmn_id)
+
+
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:
     wanted = {p.strip() for p in element.prop("remit").split(",") if p.strip()}
     policies: Field | None = next((f for f in application.form if f.id == "priority_policies"), None) \

@@ -5,7 +5,8 @@ default, a scratch database made and dropped here), ``--zones`` zones filed by t
 ``--officials`` threads, each logged in (API token) as one of the lifecycle's officials; officials
 sharing a role pick from the same tasks, so some completions lose the race and are answered 409,
 the only error status expected. Each official polls its inbox and completes one of this run's open
-tasks until every zone is approved, ``--max-requests`` were sent or ``--time-limit`` passed.
+tasks, thinking 0-0.4 s before each look at the inbox, until every zone is approved, ``--max-requests``
+were sent or ``--time-limit`` passed.
 
 With ``--kill`` one server is killed with ``kill -9`` once a third of the steps are done and started
 again a second later; requests to it fail meanwhile (counted as ``connection``) and are retried on
@@ -174,16 +175,19 @@ class Client:
         self.token = reply.json()["token"]
 
 
+THINK = 0.2  # mean seconds an official spends reading between two requests
+
+
 def official(client: Client, zone_ids: set[int], finished: threading.Event) -> None:
     """Poll the inbox; complete one of this run's open tasks; until the run is over."""
     while not finished.is_set():
+        time.sleep(random.uniform(0, 2 * THINK))
         reply = client.call("GET", "/api/v1/tasks?limit=100")
         if reply is None:
             return
         client.tally.note(str(reply.status_code))
         mine = [t for t in reply.json().get("items", []) if t["zone_id"] in zone_ids] if reply.ok else []
         if not mine:
-            time.sleep(0.05)
             continue
         task = random.choice(mine)
         started = time.perf_counter()

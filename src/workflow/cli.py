@@ -49,7 +49,7 @@ def init(demo: bool) -> None:
                 click.echo(str(problem), err=True)
             sys.exit(1)
     click.echo(f"database ready; {result['versions_created']} model version(s) deployed, "
-               f"{result['users_created']} demo user(s) created")
+               f"{result['users_created']} demo user(s) created, {result['calendar_days_added']} calendar day(s) added")
 
 
 @main.command()

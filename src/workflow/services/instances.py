@@ -25,7 +25,7 @@ from workflow.models import (
     ZoneStatus,
 )
 from workflow.modelxml import Element, resolve
-from workflow.timeparse import due_from
+from workflow.services import holidays
 
 _STATUSES = {s.value for s in ZoneStatus}
 _ITEM = {s.value for s in ItemStatus}
@@ -73,7 +73,7 @@ def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zon
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
             name_en=el.name_en, lane=el.lane, lane_en=el.lane_en, stage=stage_of(el, zone),
             assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
-            due_at=due_from(el.due, now), created_at=now,
+            due_at=holidays.due_at(session, el, now), created_at=now,
         ), resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
 
 

@@ -164,3 +164,33 @@ def test_init_loads_the_shipped_calendar_once_and_keeps_edits(app, session):
     result = setup.init(session, BPMN_DIR, demo=False, demo_password="x")
     assert result["calendar_days_added"] == 0
     assert session.get(CalendarDay, date(2026, 10, 10)).working is False
+
+
+def test_the_calendar_page_lists_a_year_and_an_administrator_edits_it(login_as, session):
+    admin = login_as("admin")
+    page = admin.get("/admin/calendar?year=2026").get_data(as_text=True)
+    assert "2026-10-10" in page and "国务院办公厅关于2026年部分节假日安排的通知" in page and "248" in page
+    assert "尚无节假日安排" in admin.get("/admin/calendar?year=2027").get_data(as_text=True)
+    token = csrf(admin, "/admin/calendar")
+    answer = admin.post("/admin/calendar?year=2027", data={"csrf_token": token, "day": "2027-02-05",
+                                                          "working": "holiday", "name": "春节", "name_en": ""})
+    assert answer.status_code == 302
+    assert session.get(CalendarDay, date(2027, 2, 5)).working is False
+    bad = admin.post("/admin/calendar", data={"csrf_token": token, "day": "2027-02-30", "working": "holiday",
+                                              "name": "x"})
+    assert bad.status_code == 400 and "2026-10-01" in bad.get_data(as_text=True)
+    assert admin.post("/admin/calendar/remove", data={"csrf_token": token, "day": "2027-02-05"}).status_code == 302
+    session.expire_all()
+    assert session.get(CalendarDay, date(2027, 2, 5)) is None
+    assert "修改工作日历" in admin.get("/admin/audit?category=calendar").get_data(as_text=True)
+
+
+def test_the_calendar_page_is_for_administrators_only(login_as):
+    assert login_as("owner").get("/admin/calendar").status_code == 403
+    assert login_as("admin").get("/admin/calendar?year=x").status_code == 400
+
+
+def csrf(client, path):
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)

@@ -84,29 +84,30 @@ def worker(once: bool, now_text: str | None, interval: int) -> None:
 
     from workflow.errors import DatabaseUnavailable
     from workflow.models import utcnow
-    from workflow.services import timers
+    from workflow.services import outbox, timers
 
     if now_text and not once:
         raise click.UsageError("--now is only for a single pass (--once)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _, db = _database()
+    settings, db = _database()
+    smtp = outbox.Smtp.from_settings(settings)
     if once:
         now = _parse_now(now_text) if now_text else utcnow()
         try:
-            result = timers.run_pass(db, now)
+            result = timers.run_pass(db, now, smtp)
         except DatabaseUnavailable as exc:
             click.echo(str(exc), err=True)
             sys.exit(2)
         _report(now, result)
         sys.exit(1 if result.failed else 0)
-    timers.work(db, interval, threading.Event(), utcnow, _log_pass)
+    timers.work(db, interval, threading.Event(), utcnow, _log_pass, smtp)
 
 
 def _log_pass(now, result) -> None:
     """A pass of the running worker, logged at info level only when it did something (failures go to stderr)."""
-    if result.fired or result.reminded or result.failed:
-        logging.getLogger("workflow.worker").info("%s: fired %s, reminded %s, failed %s", now.isoformat(),
-                                                  result.fired, result.reminded, len(result.failed))
+    if result.fired or result.reminded or result.failed or result.mailed:
+        logging.getLogger("workflow.worker").info("%s: fired %s, reminded %s, mailed %s, failed %s", now.isoformat(),
+                                                  result.fired, result.reminded, result.mailed, len(result.failed))
     for instance_id, message in result.failed:
         click.echo(f"instance {instance_id}: {message}", err=True)
 

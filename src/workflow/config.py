@@ -20,6 +20,12 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_HOURS": 12,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "TRUSTED_PROXIES": 0,
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "workflow@localhost",
+    "SMTP_STARTTLS": False,
 }
 
 

@@ -21,8 +21,9 @@ DUE_SOON_WORKING_DAYS = 2  # a task due by the end of the second working day fro
 
 
 def current(session: Session) -> workdays.Calendar:
-    """The calendar as the database holds it now (a few dozen rows a year)."""
-    return workdays.Calendar.of(_day(row) for row in session.scalars(select(CalendarDay)))
+    """The calendar as the database holds it now (a few dozen rows a year); no flush of a step half made."""
+    with session.no_autoflush:
+        return workdays.Calendar.of([_day(row) for row in session.scalars(select(CalendarDay))])
 
 
 def _day(row: CalendarDay) -> workdays.Day:

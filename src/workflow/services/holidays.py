@@ -64,6 +64,7 @@ class Year:
     sources: list[str]
     holidays: int
     working_days: int
+    years: list[int]  # the years worth a link: those with days, the shipped ones, this year and the next
 
 
 def year(session: Session, admin: User, year_no: int) -> Year:
@@ -76,8 +77,11 @@ def year(session: Session, admin: User, year_no: int) -> Year:
                                 .order_by(CalendarDay.day)))
     sources = sorted({source for y, source, _ in workdays.shipped() if y == year_no})
     cal = workdays.Calendar.of(_day(r) for r in rows)
+    this_year = utcnow().year
+    years = {d.year for d in session.scalars(select(CalendarDay.day))} | {y for y, _, _ in workdays.shipped()}
     return Year(year_no, rows, sources, sum(not r.working for r in rows),
-                cal.between(date(year_no - 1, 12, 31), date(year_no, 12, 31)))
+                cal.between(date(year_no - 1, 12, 31), date(year_no, 12, 31)),
+                sorted(years | {this_year, this_year + 1, year_no}))
 
 
 def set_day(session: Session, admin: User, day_text: str, working: str, name: str, name_en: str) -> CalendarDay:

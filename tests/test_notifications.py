@@ -189,3 +189,25 @@ def test_no_smtp_host_no_mail():
     settings = {"SMTP_HOST": "mail", "SMTP_PORT": "2525", "SMTP_USER": "", "SMTP_PASSWORD": "",
                 "SMTP_FROM": "a@b", "SMTP_STARTTLS": False}
     assert outbox.Smtp.from_settings(settings).port == 2525
+
+
+def test_an_administrator_sets_an_email_address_and_a_bad_one_is_refused(session):
+    from workflow.errors import InvalidForm
+    from workflow.models import Event
+    from workflow.services import accounts
+
+    admin, bureau = user(session, "admin"), user(session, "henan.bureau")
+
+    def account(email):
+        return accounts.Account(roles=["bureau"], organisation="henan-bureau", display_name=bureau.display_name,
+                                email=email)
+
+    for bad in ("no-at-sign", "a@b", "a b@example.org", "a@@example.org"):
+        with pytest.raises(InvalidForm) as refused:
+            accounts.update_user(session, admin, bureau.id, account(bad))
+        assert "email" in refused.value.fields
+        session.rollback()
+    accounts.update_user(session, admin, bureau.id, account("henan.bureau@example.org"))
+    assert user(session, "henan.bureau").email == "henan.bureau@example.org"
+    changed = session.scalars(select(Event).where(Event.kind == "user_changed")).all()[-1]
+    assert changed.data["changes"]["email"] == ["", "henan.bureau@example.org"]

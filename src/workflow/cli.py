@@ -142,10 +142,11 @@ def user() -> None:
               help="Repeat for several roles.")
 @click.option("--org", "organisation", required=True, help="Organisation code, e.g. henan-bureau.")
 @click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--email", default="", help="Address for notification e-mails (optional).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
 @click.option("--password", default=None, help="Discouraged: shell history and the process list keep it.")
-def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, password_stdin: bool,
-             password: str | None) -> None:
+def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, email: str,
+             password_stdin: bool, password: str | None) -> None:
     """Create a user account; the password is prompted for (or read with --password-stdin).
 
     Passwords have at least 12 characters, are not common ones and are not the user name.
@@ -157,7 +158,7 @@ def user_add(username: str, roles: tuple[str, ...], organisation: str, display_n
     with db.session() as session:
         try:
             created = accounts.add_user(session, username, accounts.Account(
-                roles=roles, organisation=organisation, display_name=display_name, password=password))
+                roles=roles, organisation=organisation, display_name=display_name, password=password, email=email))
         except InvalidForm as exc:
             _fail_form(exc)
     click.echo(f"user {created.username} created")

@@ -108,31 +108,6 @@ def test_due_soon_and_overdue_badges_on_the_inbox_and_the_task_page(app, session
     assert "已逾期" in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
 
 
-class Sink:
-    """A local SMTP server that keeps what it receives (aiosmtpd)."""
-
-    def __init__(self):
-        from aiosmtpd.controller import Controller
-
-        self.messages = []
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def sink():
-    server = Sink()
-    server.controller.start()
-    yield server
-    server.controller.stop()
-
-
 def _with_email(session, *names):
     for name in names:
         user(session, name).email = f"{name}@example.org"

@@ -106,8 +106,8 @@ def worker(once: bool, now_text: str | None, interval: int) -> None:
 def _log_pass(now, result) -> None:
     """A pass of the running worker, logged at info level only when it did something (failures go to stderr)."""
     if result.fired or result.reminded or result.failed or result.mailed:
-        logging.getLogger("workflow.worker").info("%s: fired %s, reminded %s, mailed %s, failed %s", now.isoformat(),
-                                                  result.fired, result.reminded, result.mailed, len(result.failed))
+        logging.getLogger("workflow.worker").info("%s: fired %s, reminded %s, failed %s, mailed %s", now.isoformat(),
+                                                  result.fired, result.reminded, len(result.failed), result.mailed)
     for instance_id, message in result.failed:
         click.echo(f"instance {instance_id}: {message}", err=True)
 

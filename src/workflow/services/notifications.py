@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from workflow import access
 from workflow.errors import Msg, Text
-from workflow.models import HumanTask, MailOutbox, Notification, ProcessInstance, User, Zone, utcnow
+from workflow.models import HumanTask, MailOutbox, Notification, ProcessInstance, TaskStatus, User, Zone, utcnow
 from workflow.services import commit, deploy
 
 KINDS = ("new_task", "due_soon", "overdue", "escalation", "reassigned", "delegated")
@@ -126,7 +126,7 @@ def overdue(session: Session, task: HumanTask, now: datetime) -> None:
 def due_soon_tasks(session: Session, now: datetime, until: datetime, limit: int = 10_000) -> list[int]:
     """Open tasks due between now and ``until`` whose due-soon reminder has not gone out."""
     told = select(Notification.id).where(Notification.task_id == HumanTask.id, Notification.kind == "due_soon")
-    return list(session.scalars(select(HumanTask.id).where(HumanTask.status == "open", HumanTask.due_at > now,
+    return list(session.scalars(select(HumanTask.id).where(HumanTask.status == TaskStatus.OPEN, HumanTask.due_at > now,
                                                            HumanTask.due_at <= until, ~told.exists())
                                 .order_by(HumanTask.due_at, HumanTask.id).limit(limit)))
 

@@ -83,6 +83,10 @@ def test_the_list_the_unread_count_and_marking_read(app, session, login_as):
     assert bureau.post("/notifications/read", data={"csrf_token": token, "id": theirs.id}).status_code == 302
     session.expire_all()
     assert theirs.read_at is None and mine.read_at is None  # someone else's notification is left alone
+    for bad in ("x", "-1", "99999999999", "١"):
+        assert bureau.post("/notifications/read", data={"csrf_token": token, "id": bad}).status_code == 400
+    session.expire_all()
+    assert mine.read_at is None
     bureau.post("/notifications/read", data={"csrf_token": token, "id": mine.id})
     session.expire_all()
     assert mine.read_at is not None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from workflow.errors import InvalidForm, Msg
 from workflow.services import notifications
-from workflow.views import login_required
+from workflow.views import MAX_ID, login_required
 from workflow.web import current_user, db_session
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -22,5 +23,7 @@ def index():
 @login_required
 def read():
     raw = request.form.get("id", "")
-    notifications.mark_read(db_session(), current_user(), int(raw) if raw.isascii() and raw.isdigit() else None)
+    if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
+        raise InvalidForm(Msg("表单有误，请按提示修改"), {"id": Msg("不是可选的值")})
+    notifications.mark_read(db_session(), current_user(), int(raw) if raw else None)
     return redirect(url_for("notifications.index"))

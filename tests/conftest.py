@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,3 +175,29 @@ def run_year(app, session, year_start: datetime, rating_scores) -> datetime:
 
 
 operating_zone = approve_zone  # the name the operation-years tests use
+
+
+class Sink:
+    """A local SMTP server that keeps what it receives (aiosmtpd)."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def sink():
+    """A local SMTP sink on a free port, for the worker's e-mail."""
+    server = Sink()
+    server.controller.start()
+    yield server
+    server.controller.stop()

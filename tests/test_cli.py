@@ -122,3 +122,20 @@ def test_the_running_worker_logs_a_pass_only_when_it_did_something(capsys, caplo
     assert record.levelno == logging.INFO and "fired 2, reminded 1, failed 0" in record.getMessage()
     _log_pass(START, PassResult(failed=[(7, "boom")]))
     assert "instance 7: boom" in capsys.readouterr().err
+
+
+def test_init_loads_the_working_day_calendar_and_user_add_takes_an_email(env):
+    from workflow.models import CalendarDay
+
+    assert "calendar day(s) added" in run("init").output
+    assert count(env, CalendarDay) == 39  # 2026: 33 holiday days and 6 weekend days worked
+    assert "0 calendar day(s) added" in run("init").output
+    run("org", "add", "henan-bureau", "--name", "河南局", "--kind", "bureau", "--province", "henan")
+    ok = run("user", "add", "wang.wu", "--role", "bureau", "--org", "henan-bureau", "--email", "wang.wu@example.org",
+             "--password-stdin", input="Luoyang-peony-garden-7\n")
+    assert ok.exit_code == 0, ok.output
+    bad = run("user", "add", "zhao.liu", "--role", "bureau", "--org", "henan-bureau", "--email", "zhao.liu",
+              "--password-stdin", input="Luoyang-peony-garden-7\n")
+    assert bad.exit_code == 1 and "email" in bad.output
+    with env.session() as session:
+        assert logins.login(session, "wang.wu", "Luoyang-peony-garden-7").email == "wang.wu@example.org"

@@ -400,3 +400,45 @@ def test_concurrent_writers_append_to_one_chain(pg_url):
         assert verdict.holds, [str(b) for b in verdict.breaks]
         assert seqs == list(range(1, len(seqs) + 1)) and verdict.head_seq == len(seqs)
         db.dispose()
+
+
+def test_two_workers_at_once_send_each_mail_once_and_tell_each_person_once(pg, sink):
+    """Notification e-mail: two workers deliver at the same moment; every mail reaches the sink exactly once."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import delete, func, select, update
+
+    from workflow.models import MailOutbox, Notification, ProcessInstance, User
+    from workflow.services import outbox, timers
+
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    with pg.session() as s:
+        s.execute(update(User).values(email=User.username + "@example.org"))
+        s.commit()
+    _file_zones(pg, 6, start)
+    with pg.session() as s:
+        s.execute(update(ProcessInstance).values(next_timer_at=None))  # only notifications are due
+        s.execute(delete(MailOutbox))  # the new-task mails of filing: this test is about the worker's own
+        s.commit()
+    late = start + timedelta(days=31)
+    smtp = outbox.Smtp("127.0.0.1", sink.port, sender="workflow@example.org")
+    results = []
+    barrier = threading.Barrier(2)
+
+    def work():
+        barrier.wait()
+        results.append(timers.run_pass(pg, late, smtp))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    with pg.session() as s:
+        mails = s.scalar(select(func.count()).select_from(MailOutbox))
+        unsent = s.scalar(select(func.count()).select_from(MailOutbox).where(MailOutbox.sent_at.is_(None)))
+        overdue = s.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "overdue"))
+    ids = [m.content.decode().split("Message-ID: ", 1)[1].split()[0] for m in sink.messages]
+    assert sum(r.mailed for r in results) == len(sink.messages) == len(set(ids)) == mails == 9 and unsent == 0
+    assert overdue == 9  # six tasks: three in Henan (two officials each), three in Jiangxi (one)
+    assert timers.run_pass(pg, late, smtp).mailed == 0

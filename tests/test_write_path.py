@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from tests.conftest import START, UNIT_USERS, application, user
 from workflow import store
+from workflow.models import HumanTask
 from workflow.services import tasks, zones
 
-# Per completion, besides inserting the task rows it opens: select the task, lock the instance, read the
+# Per completion, besides inserting the task rows it opens and telling their candidates (two statements per
+# opened task: who may be told, then one insert of their notifications): select the task, lock the instance, read the
 # claim again, close the task, read the state again (SQLite only), the instance's open rows, update the
 # zone, save the state, the history row, and the four statements that chain the history row (13; 17 before
 # the write path was made leaner). The approval also starts the supervision process: its version, the new
 # instance, the zone's last rating, its open rows, its state and a second history row (6 more).
 BOUND = 13
 STARTS_SUPERVISION = BOUND + 6
+_AUDIENCE = "SELECT user_account.id, user_account.email "
 STEPS = [("henan.bureau", "bureau_recommendation", {"decision": "recommend", "comment": "同意"}),
          ("hq.clearance", "organise_acceptance", {"acceptance_date": "2027-01-04", "acceptance_scope": "现场"})] + \
         [(name, bpmn_id, {"decision": "pass", "comment": "同意"}) for bpmn_id, name in UNIT_USERS.items()] + \
@@ -38,8 +41,12 @@ def test_each_completion_of_the_lifecycle_stays_within_the_statement_bound(app, 
             [task] = [t for t in store.zone_open_tasks(request, zone.id) if t.bpmn_id == bpmn_id]
             sent.clear()
             tasks.complete(request, me, task.id, data, now=START)
-            opened = [s for s in sent if s.startswith(("INSERT INTO human_task ", "INSERT INTO task_candidate "))]
-            counts[bpmn_id] = len(sent) - len(opened)
+            step = list(sent)
+            opened = [s for s in step if s.startswith(("INSERT INTO human_task ", "INSERT INTO task_candidate "))]
+            told = [s for s in step if s.startswith(("INSERT INTO notification ", _AUDIENCE))]
+            new_tasks = request.scalar(select(func.count()).where(HumanTask.id > task.id))
+            assert len(told) <= 2 * new_tasks, told
+            counts[bpmn_id] = len(step) - len(opened) - len(told)
     event.remove(db.engine, "before_cursor_execute", seen)
     assert counts.pop("hq_approval") <= STARTS_SUPERVISION
     assert max(counts.values()) <= BOUND, counts

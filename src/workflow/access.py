@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from workflow.models import CandidateKind, HumanTask, TaskCandidate, User, Zone
+from workflow.models import CandidateKind, HumanTask, Organisation, TaskCandidate, User, UserRole, Zone
 from workflow.roles import HQ_ROLES, Role
 
 SEES_ALL = HQ_ROLES | {Role.PROCESS_OWNER, Role.ADMIN}
@@ -50,3 +50,23 @@ def task_scope(user: User) -> ColumnElement[bool]:
 def may_start(user: User, groups: tuple[str, ...], users: tuple[str, ...]) -> bool:
     """Whether the user is a candidate for a model's first task (filing a new case)."""
     return user.active and (bool({r.value for r in user.roles} & set(groups)) or user.username in users)
+
+
+def zone_audience(zone: Zone) -> ColumnElement[bool]:
+    """Users who may see ``zone``: the inverse of :func:`zone_scope`, as a clause on User (for notifications)."""
+
+    def holds(roles) -> ColumnElement[bool]:
+        return exists(select(UserRole.user_id).where(UserRole.user_id == User.id,
+                                                     UserRole.role.in_(list(roles))))
+
+    org = select(Organisation.id).where(Organisation.id == User.organisation_id)
+    in_province = exists(org.where(Organisation.province == zone.province))
+    return and_(User.active, or_(holds(SEES_ALL), and_(holds({Role.BUREAU, Role.BUREAU_HEAD}), in_province),
+                                 and_(holds({Role.LOCAL_GOV}), User.organisation_id == zone.applicant_id)))
+
+
+def named(ids: list[int], groups: list[str], usernames: list[str]) -> ColumnElement[bool]:
+    """Users given by id, by a role they hold (a candidate group) or by user name (a candidate user)."""
+    roles = [Role(g) for g in groups if g in Role._value2member_map_]
+    return or_(User.id.in_(ids), User.username.in_(usernames),
+               exists(select(UserRole.user_id).where(UserRole.user_id == User.id, UserRole.role.in_(roles))))

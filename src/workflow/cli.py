@@ -50,7 +50,7 @@ def init(demo: bool) -> None:
             sys.exit(1)
     db.dispose()
     click.echo(f"database ready; {result['versions_created']} model version(s) deployed, "
-               f"{result['users_created']} demo user(s) created")
+               f"{result['users_created']} demo user(s) created, {result['calendar_days_added']} calendar day(s) added")
 
 
 @main.command()
@@ -85,29 +85,30 @@ def worker(once: bool, now_text: str | None, interval: int) -> None:
 
     from workflow.errors import DatabaseUnavailable
     from workflow.models import utcnow
-    from workflow.services import timers
+    from workflow.services import outbox, timers
 
     if now_text and not once:
         raise click.UsageError("--now is only for a single pass (--once)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _, db = _database()
+    settings, db = _database()
+    smtp = outbox.Smtp.from_settings(settings)
     if once:
         now = _parse_now(now_text) if now_text else utcnow()
         try:
-            result = timers.run_pass(db, now)
+            result = timers.run_pass(db, now, smtp)
         except DatabaseUnavailable as exc:
             click.echo(str(exc), err=True)
             sys.exit(2)
         _report(now, result)
         sys.exit(1 if result.failed else 0)
-    timers.work(db, interval, threading.Event(), utcnow, _log_pass)
+    timers.work(db, interval, threading.Event(), utcnow, _log_pass, smtp)
 
 
 def _log_pass(now, result) -> None:
     """A pass of the running worker, logged at info level only when it did something (failures go to stderr)."""
-    if result.fired or result.reminded or result.failed:
-        logging.getLogger("workflow.worker").info("%s: fired %s, reminded %s, failed %s", now.isoformat(),
-                                                  result.fired, result.reminded, len(result.failed))
+    if result.fired or result.reminded or result.failed or result.mailed:
+        logging.getLogger("workflow.worker").info("%s: fired %s, reminded %s, failed %s, mailed %s", now.isoformat(),
+                                                  result.fired, result.reminded, len(result.failed), result.mailed)
     for instance_id, message in result.failed:
         click.echo(f"instance {instance_id}: {message}", err=True)
 
@@ -142,10 +143,11 @@ def user() -> None:
               help="Repeat for several roles.")
 @click.option("--org", "organisation", required=True, help="Organisation code, e.g. henan-bureau.")
 @click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--email", default="", help="Address for notification e-mails (optional).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
 @click.option("--password", default=None, help="Discouraged: shell history and the process list keep it.")
-def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, password_stdin: bool,
-             password: str | None) -> None:
+def user_add(username: str, roles: tuple[str, ...], organisation: str, display_name: str, email: str,
+             password_stdin: bool, password: str | None) -> None:
     """Create a user account; the password is prompted for (or read with --password-stdin).
 
     Passwords have at least 12 characters, are not common ones and are not the user name.
@@ -157,7 +159,7 @@ def user_add(username: str, roles: tuple[str, ...], organisation: str, display_n
     with db.session() as session:
         try:
             created = accounts.add_user(session, username, accounts.Account(
-                roles=roles, organisation=organisation, display_name=display_name, password=password))
+                roles=roles, organisation=organisation, display_name=display_name, password=password, email=email))
         except InvalidForm as exc:
             _fail_form(exc)
     click.echo(f"user {created.username} created")

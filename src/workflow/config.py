@@ -22,6 +22,12 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "REQUEST_LOG": "json",
     "METRICS_TOKEN": "",
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "workflow@localhost",
+    "SMTP_STARTTLS": False,
 }
 
 

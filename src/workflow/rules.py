@@ -9,6 +9,7 @@ from workflow.models.base import ItemStatus, ZoneStatus
 from workflow.modelxml import CONSTRAINTS, FIELD_TYPES, HUMAN, VARIABLE, Element, Field, Problem
 from workflow.roles import Role
 from workflow.timeparse import duration_problem
+from workflow.workdays import working_days_problem
 
 MAX_TEXT = 1_000_000      # the largest minlength / maxlength
 MAX_NUMBER = 10**15       # the largest min / max, either sign
@@ -55,6 +56,11 @@ def element_problems(filename: str, el: Element) -> list[Problem]:
     due_problem = duration_problem(el.due) if el.due and "${" not in el.due else None
     if due_problem:
         bad(f"camunda:dueDate: {due_problem}; write an ISO 8601 duration from when the task opens, e.g. P7D")
+    working_days = el.prop("due_working_days")
+    if working_days and working_days_problem(working_days):
+        bad(str(working_days_problem(working_days)))
+    if working_days and el.due:
+        bad("give the deadline once: camunda:dueDate or the property due_working_days, not both")
     ids = [f.id for f in el.form]
     if len(ids) != len(set(ids)):
         bad("form field ids repeat")

@@ -21,10 +21,25 @@ from workflow import charts, inputs
 from workflow.errors import Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts, WorkflowError
 from workflow.models import User, utcnow
 from workflow.roles import Role
-from workflow.services import audit, logins
+from workflow.services import audit, holidays, logins, notifications
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+def deadline(due_at: datetime | None) -> str:
+    """``overdue``, ``soon`` (by the end of the second working day from today) or ``""`` for a task's badge."""
+    if due_at is None:
+        return ""
+    if "due_soon" not in g:
+        g.due_soon = holidays.soon(db_session(), utcnow())
+    return "overdue" if due_at < utcnow() else "soon" if due_at <= g.due_soon else ""
+
+
+def unread() -> int:
+    """The logged-in user's unread notifications, for the navigation."""
+    me = current_user()
+    return notifications.unread_count(db_session(), me) if me else 0
 
 
 def db_session() -> Session:
@@ -171,6 +186,11 @@ EVENT_LABELS = {
     "task_unclaimed": N_("放弃认领"), "timer_failed": N_("定时处理失败"), "login": N_("登录成功"),
     "login_failed": N_("登录失败"), "login_locked": N_("登录被暂停"), "access_denied": N_("拒绝访问"),
     "user_created": N_("创建用户"), "user_changed": N_("修改用户"), "deployed": N_("部署流程"),
+    "calendar_changed": N_("修改工作日历"),
+}
+NOTICE_LABELS = {
+    "new_task": N_("新任务"), "due_soon": N_("即将到期"), "overdue": N_("已逾期"), "escalation": N_("逾期督办"),
+    "reassigned": N_("转交给您"), "delegated": N_("委托给您"),
 }
 EVENT_CATEGORIES = {
     "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn")),
@@ -179,6 +199,7 @@ EVENT_CATEGORIES = {
     "refusal": (N_("拒绝访问"), ("access_denied",)),
     "accounts": (N_("账户管理"), ("user_created", "user_changed")),
     "models": (N_("流程部署"), ("deployed",)),
+    "calendar": (N_("工作日历"), ("calendar_changed",)),
 }
 CHAIN_REASONS = {
     "edited": N_("内容与其哈希值不符（写入后被修改）"),
@@ -213,6 +234,7 @@ role_label = _labeller(ROLE_LABELS)
 kind_label = _labeller(KIND_LABELS)
 decision_label = _labeller(DECISION_LABELS)
 event_label = _labeller(EVENT_LABELS)
+notice_label = _labeller(NOTICE_LABELS)
 chain_reason = _labeller(CHAIN_REASONS)
 outcome_label = _labeller({**RATING_LABELS, **STATUS_LABELS, **DECISION_LABELS})
 
@@ -338,6 +360,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["span"] = span
     app.context_processor(lambda: {"now": utcnow()})
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
+                                 deadline=deadline, unread=unread, notice_label=notice_label,
                                  language_link=language_link,
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,

@@ -17,6 +17,7 @@ from workflow.services import commit
 from workflow.services.logins import end_sessions, hash_password
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,63}")
 
 
 def ensure_organisation(session: Session, code: str, name: str, kind: OrgKind, province: str | None = None,
@@ -104,6 +105,7 @@ class Account:
     display_name: str = ""
     active: bool = True
     password: str | None = None
+    email: str = ""  # notifications are also mailed here when SMTP is set up; empty: in the app only
 
 
 def _check(session: Session, username: str, account: Account,
@@ -122,6 +124,9 @@ def _check(session: Session, username: str, account: Account,
     if problem:
         errors["password"] = problem
     account.display_name = _name(account.display_name, "display_name", errors)
+    account.email = account.email.strip()
+    if account.email and not EMAIL.fullmatch(account.email):
+        errors["email"] = Msg("电子邮箱格式有误")
     return org, {Role(r) for r in roles if r in Role._value2member_map_}
 
 
@@ -140,6 +145,7 @@ def add_user(session: Session, username: str, account: Account, admin: User | No
     if errors:
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
     created = User(username=username, password_hash=hash_password(account.password), organisation_id=org.id,
+                   email=account.email or None,
                    display_name=account.display_name or username, active=account.active,
                    role_rows=[UserRole(role=r) for r in sorted(roles)])
     session.add(created)
@@ -158,7 +164,7 @@ def _account_event(kind: str, admin: User | None, username: str, roles: set[Role
 def _settings(user: User) -> dict[str, object]:
     """What an administrator may change on an account, as the audit log records it."""
     return {"organisation": user.organisation.code, "roles": sorted(r.value for r in user.roles),
-            "display_name": user.display_name, "active": user.active}
+            "display_name": user.display_name, "active": user.active, "email": user.email or ""}
 
 
 def update_user(session: Session, admin: User, user_id: int, account: Account) -> User:
@@ -172,7 +178,8 @@ def update_user(session: Session, admin: User, user_id: int, account: Account) -
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
     before = _settings(user)
     after = {"organisation": org.code, "roles": sorted(r.value for r in roles),
-             "display_name": account.display_name or user.username, "active": account.active}
+             "display_name": account.display_name or user.username, "active": account.active,
+             "email": account.email}
     changes: dict[str, object] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if account.password:
         changes["password"] = "changed"  # noqa: S105 - a marker, never the password
@@ -183,6 +190,7 @@ def update_user(session: Session, admin: User, user_id: int, account: Account) -
     user.organisation_id = org.id
     user.display_name = str(after["display_name"])
     user.active = account.active
+    user.email = account.email or None
     if before["roles"] != after["roles"]:
         user.role_rows = [UserRole(role=r) for r in sorted(roles)]
     if account.password:

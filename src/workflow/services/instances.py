@@ -25,7 +25,7 @@ from workflow.models import (
     ZoneStatus,
 )
 from workflow.modelxml import Element, resolve
-from workflow.timeparse import due_from
+from workflow.services import holidays, notifications
 
 _STATUSES = {s.value for s in ZoneStatus}
 _ITEM = {s.value for s in ItemStatus}
@@ -41,7 +41,7 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
     stage = next((s for s in (t.element.prop("stage") for t in ready) if s in _STATUSES), "")
     if stage:
         _set_status(zone, stage, now, {})
-    _sync_tasks(session, instance, ready, zone, now)
+    opened = _sync_tasks(session, instance, ready, zone, now)
     instance.state = run.state()
     instance.updated_at = now
     instance.next_timer_at = run.next_timer()
@@ -54,11 +54,12 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
     for item in done:
         starts.extend(_apply(session, instance, zone, item, now, actor))
     store.touch(zone, now)
+    notifications.task_opened(session, instance, opened, now)
     return starts
 
 
 def _sync_tasks(session: Session, instance: ProcessInstance, ready_tasks: Sequence[ReadyTask], zone: Zone,
-                now: datetime) -> None:
+                now: datetime) -> list[HumanTask]:
     ready = {t.engine_id: t for t in ready_tasks}
     for row in _open_rows(session, instance):
         if row.engine_id not in ready:
@@ -69,14 +70,17 @@ def _sync_tasks(session: Session, instance: ProcessInstance, ready_tasks: Sequen
                                            task_name_en=row.name_en))
         else:
             del ready[row.engine_id]
+    opened = []
     for task in ready.values():
         el = task.element
-        store.add_task(session, HumanTask(
+        opened.append(HumanTask(
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
             name_en=el.name_en, lane=el.lane, lane_en=el.lane_en, stage=stage_of(el, zone),
             assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
-            due_at=due_from(el.due, now), created_at=now,
-        ), resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
+            due_at=holidays.due_at(session, el, now), created_at=now,
+        ))
+        store.add_task(session, opened[-1], resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
+    return opened
 
 
 def _open_rows(session: Session, instance: ProcessInstance) -> Sequence[HumanTask]:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from workflow import store
 from workflow.models import OrgKind, Role, User, UserRole
-from workflow.services import accounts, commit, deploy
+from workflow.services import accounts, commit, deploy, holidays
 
 # The acceptance working group and leadership named in 五(三) of the notice.
 HQ_UNITS = [
@@ -64,5 +64,7 @@ def init(session: Session, bpmn_dir: Path, demo: bool, demo_password: str) -> di
                                  display_name=display, password_hash=password_hash))
                 users += 1
     deployed = deploy.stage_directory(session, bpmn_dir)
+    days = holidays.load_shipped(session)
     commit(session)
-    return {"users_created": users, "versions_created": sum(1 for _, created in deployed if created)}
+    return {"users_created": users, "versions_created": sum(1 for _, created in deployed if created),
+            "calendar_days_added": days}

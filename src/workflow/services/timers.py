@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from workflow import modelxml, store
 from workflow.db import Database
 from workflow.errors import Conflict, DatabaseUnavailable, EngineFailure, Msg, PermissionDenied, WorkflowError
-from workflow.models import Event, ProcessInstance, User
+from workflow.models import Event, HumanTask, ProcessInstance, User
 from workflow.roles import Role
-from workflow.services import commit, deploy, failures, health, instances, progress
+from workflow.services import commit, deploy, failures, health, holidays, instances, notifications, outbox, progress
 
 BATCH = 100
 MAX_ROUNDS_PER_INSTANCE = 20
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 class PassResult:
     fired: int = 0
     reminded: int = 0
+    due_soon: int = 0
+    mailed: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -52,10 +54,17 @@ def backoff(failures: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** min(max(failures - 1, 0), 16), MAX_BACKOFF)
 
 
-def run_pass(db: Database, now: datetime) -> PassResult:
-    """Everything due at ``now``: run it twice and the second pass finds nothing to do."""
+def run_pass(db: Database, now: datetime, smtp: outbox.Smtp | None = None) -> PassResult:
+    """Everything due at ``now``: run it twice and the second pass finds nothing to do.
+
+    With ``smtp`` it also sends the e-mails of notifications.
+    """
     try:
-        return _run_pass(db, now)
+        result = _run_pass(db, now)
+        with _outage(db):
+            result.due_soon = remind_due_soon(db, now)
+            result.mailed = outbox.deliver(db, now, smtp)
+        return result
     except _Transient as exc:  # outside an instance: end the pass, and let the caller try again shortly
         raise DatabaseUnavailable(Msg("数据库暂时无法连接：%(reason)s", reason=str(exc)[:200])) from exc
 
@@ -134,8 +143,20 @@ def remind(db: Database, now: datetime) -> int:
                                            instance_id=task.instance_id, actor="system", bpmn_id=task.bpmn_id,
                                            task_name=task.name, task_name_en=task.name_en,
                                            data={"due_at": task.due_at.isoformat() if task.due_at else None}))
+            notifications.overdue(session, session.get(HumanTask, task.id), now)
             commit(session)
             count += 1
+    return count
+
+
+def remind_due_soon(db: Database, now: datetime) -> int:
+    """Tell the candidates of tasks due soon (by the end of the second working day), once per task and person."""
+    with db.session() as session:
+        tasks = notifications.due_soon_tasks(session, now, holidays.soon(session, now))
+    count = 0
+    for task_id in tasks:
+        with db.session() as session:
+            count += notifications.remind_due_soon(session, task_id, now)
     return count
 
 
@@ -185,7 +206,8 @@ def _outage(db: Database) -> Iterator[None]:
 
 
 def work(db: Database, interval: float, stop: threading.Event, clock: Callable[[], datetime],
-         report: Callable[[datetime, PassResult], None] = lambda _now, _result: None) -> None:
+         report: Callable[[datetime, PassResult], None] = lambda _now, _result: None,
+         smtp: outbox.Smtp | None = None) -> None:
     """Run a pass every ``interval`` seconds until ``stop`` is set; outlive database outages and failing passes.
 
     After an outage it tries again after 1 s, then 2 s, 4 s … up to ``interval``, logging each time.
@@ -196,7 +218,7 @@ def work(db: Database, interval: float, stop: threading.Event, clock: Callable[[
     while not stop.is_set():
         now, began = clock(), time.monotonic()
         try:
-            result = run_pass(db, now)
+            result = run_pass(db, now, smtp) if smtp else run_pass(db, now)
         except DatabaseUnavailable as exc:
             log.warning("%s; next attempt in %.1f s", exc, pause)
             outage = True

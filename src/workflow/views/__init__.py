@@ -51,10 +51,12 @@ def refused(exc: WorkflowError) -> dict[str, str]:
 
 
 def register(app: Flask) -> None:
-    from workflow.views import admin, api, auth, health, operation, processes, tasks, zones
+    from workflow.views import admin, api, auth, calendar, health, notifications, operation, processes, tasks, zones
 
     app.register_blueprint(admin.bp)
+    app.register_blueprint(calendar.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(operation.bp)
     app.register_blueprint(api.bp)

@@ -19,7 +19,7 @@ def _account() -> accounts.Account:
     form = request.form
     return accounts.Account(roles=form.getlist("roles"), organisation=form.get("organisation", ""),
                             display_name=form.get("display_name", "").strip(), active=form.get("active") == "on",
-                            password=form.get("password") or None)
+                            password=form.get("password") or None, email=form.get("email", ""))
 
 
 def _user_form(account=None, errors=None, status=200):

@@ -1,0 +1,165 @@
+"""In-app notifications (new task, due soon, overdue, escalation, reassigned, delegated) and their e-mails."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from babel.support import Translations
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from workflow import access
+from workflow.errors import Msg, Text
+from workflow.models import HumanTask, MailOutbox, Notification, ProcessInstance, TaskStatus, User, Zone, utcnow
+from workflow.services import commit, deploy
+
+KINDS = ("new_task", "due_soon", "overdue", "escalation", "reassigned", "delegated")
+ONCE = {"new_task", "due_soon", "overdue", "escalation"}  # at most one per task and person
+PAGE = 50
+SUBJECTS = {
+    "new_task": Msg("新任务：%(task)s（%(zone)s）"), "due_soon": Msg("即将到期：%(task)s（%(zone)s）"),
+    "overdue": Msg("已逾期：%(task)s（%(zone)s）"), "escalation": Msg("逾期督办：%(task)s（%(zone)s）"),
+    "reassigned": Msg("转交给您：%(task)s（%(zone)s）"), "delegated": Msg("委托给您：%(task)s（%(zone)s）"),
+}
+
+
+def notify(session: Session, to: Iterable[int | str], kind: str, task: HumanTask | None = None,
+           zone: Zone | None = None, actor: User | None = None, note: str = "",
+           now: datetime | None = None) -> list[int]:
+    """Tell people about a task or zone, in the app and, when they have an address, by e-mail (sent by the worker).
+
+    ``to`` holds user ids and candidate keys (``group:<role>``, ``user:<username>``); only people who may
+    see the zone are told. Kinds in ``ONCE`` reach a person once per task, however often they are asked
+    for (two workers at once included). Two statements (who, then one insert for all); adds rows, the
+    caller commits. Returns the ids of the people told now.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    zone = zone or (task.zone if task else None)
+    if zone is None:
+        raise ValueError("a notification is about a task or a zone")
+    keys = list(to)
+    ids = [k for k in keys if isinstance(k, int)]
+    groups = [k.removeprefix("group:") for k in keys if isinstance(k, str) and k.startswith("group:")]
+    names = [k.removeprefix("user:") for k in keys if isinstance(k, str) and k.startswith("user:")]
+    people = session.execute(select(User.id, User.email).where(access.zone_audience(zone),
+                                                               access.named(ids, groups, names))
+                             .order_by(User.id)).unique().all()
+    if not people:
+        return []
+    now = now or utcnow()
+    rows = [{"user_id": person.id, "kind": kind, "task_id": task.id if task else None, "zone_id": zone.id,
+             "actor_id": actor.id if actor else None, "note": note[:2000], "created_at": now,
+             "dedup": f"{kind}:{task.id}:{person.id}" if task is not None and kind in ONCE else None}
+            for person in people]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Notification).values(rows).on_conflict_do_nothing()
+    told = {row.user_id: row.id for row in session.execute(statement.returning(Notification.id,
+                                                                                 Notification.user_id))}
+    mailed = [person for person in people if person.email and person.id in told]
+    if mailed:
+        subject, body = mail_text(kind, task, zone, note)
+        session.add_all(MailOutbox(notification_id=told[person.id], to_addr=person.email, subject=subject,
+                                   body=body, created_at=now) for person in mailed)
+    return sorted(told)
+
+
+@cache
+def _english() -> Translations:
+    return Translations.load(str(Path(__file__).parents[1] / "translations"), ["en"])
+
+
+def mail_text(kind: str, task: HumanTask | None, zone: Zone, note: str) -> tuple[str, str]:
+    """Subject and body of the e-mail for a notification: Chinese, then English."""
+    name = Text(task.name, task.name_en) if task else Text("")
+    subject = SUBJECTS[kind]
+    params = {"task": name, "zone": zone.name}
+    zh, en = Msg(subject.msgid, **params), Msg(subject.msgid, **params)
+    lines = [zh.render(), en.render(_english().gettext, "en")]
+    if note:
+        lines.append(note)
+    return f"[国检试验区] {zh.render()}"[:300], "\n\n".join(lines) + "\n"
+
+
+def task_opened(session: Session, instance: ProcessInstance, opened: Sequence[HumanTask], now: datetime) -> None:
+    """Tell the candidates of newly opened tasks; a task opened by a timer on another task is an escalation."""
+    if not opened:
+        return
+    model = deploy.model_for(instance.process_version)
+    chased = {t for el in model.elements.values() if el.kind == "boundaryEvent" and el.trigger == "timer"
+              for t in el.targets}
+    session.flush()  # the new rows' ids
+    for task in opened:
+        keys = [f"user:{task.assignee}"] if task.assignee else \
+            [f"{c.kind.value}:{c.name}" for c in task.candidates]
+        notify(session, keys, "escalation" if task.bpmn_id in chased else "new_task", task=task, now=now)
+
+
+def remind_due_soon(session: Session, task_id: int, now: datetime) -> int:
+    """The ``due_soon`` notification of one task to its candidates (once each); commits. How many were told."""
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        return 0
+    told = notify(session, _keys(task), "due_soon", task=task, now=now)
+    commit(session)
+    return len(told)
+
+
+def _keys(task: HumanTask) -> list[int | str]:
+    if task.claimed_by_id is not None:
+        return [task.claimed_by_id]
+    if task.assignee:
+        return [f"user:{task.assignee}"]
+    return [f"{c.kind.value}:{c.name}" for c in task.candidates]
+
+
+def overdue(session: Session, task: HumanTask, now: datetime) -> None:
+    """The ``overdue`` notification of a task to whoever holds it or may take it; the caller commits."""
+    notify(session, _keys(task), "overdue", task=task, now=now)
+
+
+def due_soon_tasks(session: Session, now: datetime, until: datetime, limit: int = 10_000) -> list[int]:
+    """Open tasks due between now and ``until`` whose due-soon reminder has not gone out."""
+    told = select(Notification.id).where(Notification.task_id == HumanTask.id, Notification.kind == "due_soon")
+    return list(session.scalars(select(HumanTask.id).where(HumanTask.status == TaskStatus.OPEN, HumanTask.due_at > now,
+                                                           HumanTask.due_at <= until, ~told.exists())
+                                .order_by(HumanTask.due_at, HumanTask.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """A page of someone's notifications, newest first."""
+
+    items: list[Notification]
+    unread: int
+
+
+def page(session: Session, user: User, unread_only: bool = False) -> Inbox:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    items = list(session.scalars(query.order_by(Notification.id.desc()).limit(PAGE)))
+    return Inbox(items, unread_count(session, user))
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, user: User, notification_id: int | None = None, now: datetime | None = None) -> int:
+    """Mark one of the user's notifications read (or all of them); someone else's is left alone. How many."""
+    statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    changed = session.execute(statement.values(read_at=now or utcnow())
+                              .execution_options(synchronize_session=False)).rowcount
+    commit(session)
+    return changed
+
+

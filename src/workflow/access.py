@@ -50,3 +50,8 @@ def task_scope(user: User) -> ColumnElement[bool]:
 def may_start(user: User, groups: tuple[str, ...], users: tuple[str, ...]) -> bool:
     """Whether the user is a candidate for a model's first task (filing a new case)."""
     return user.active and (bool({r.value for r in user.roles} & set(groups)) or user.username in users)
+
+
+def may_contribute(user: User) -> bool:
+    """Whether the user may add files and comments to the zones they see: officials, not the technical accounts."""
+    return user.active and bool(user.roles - {Role.PROCESS_OWNER, Role.ADMIN})

@@ -23,7 +23,7 @@ _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 
-FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum"}
+FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum", "file"}
 CONSTRAINTS = {"required", "minlength", "maxlength", "min", "max", "pattern", "readonly", "required_if"}
 HUMAN = {"userTask", "manualTask"}
 VARIABLE = re.compile(r"^\$\{([A-Za-z]\w*)\}$")

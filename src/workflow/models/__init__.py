@@ -11,6 +11,7 @@ from workflow.models.base import (
     ZoneStatus,
     utcnow,
 )
+from workflow.models.documents import Attachment, Blob, Comment
 from workflow.models.process import (
     ChainHead,
     Event,
@@ -24,8 +25,8 @@ from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
 from workflow.roles import OrgKind, Role
 
 __all__ = [
-    "Adoption", "ApiToken", "Base", "CandidateKind", "ChainHead", "Event", "Experience", "HumanTask", "ItemStatus",
-    "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion",
-    "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord",
-    "ZoneStatus", "utcnow",
+    "Adoption", "ApiToken", "Attachment", "Base", "Blob", "CandidateKind", "ChainHead", "Comment", "Event",
+    "Experience", "HumanTask", "ItemStatus", "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation",
+    "ProcessInstance", "ProcessVersion", "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User",
+    "UserRole", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
 ]

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from workflow.errors import InvalidForm, Msg, Text
 from workflow.services import tasks
 from workflow.views import form_values, login_required, refused
-from workflow.web import current_user, db_session, tr
+from workflow.web import attachment_limit, current_user, db_session, tr
 
 bp = Blueprint("tasks", __name__)
 
@@ -42,9 +42,9 @@ def unclaim(task_id: int):
 @login_required
 def complete(task_id: int):
     page = tasks.page(db_session(), current_user(), task_id)
-    values = form_values(page.element.form, request.form)
+    values = form_values(page.element.form, request.form, request.files)
     try:
-        tasks.complete(db_session(), current_user(), task_id, values)
+        tasks.complete(db_session(), current_user(), task_id, values, limit=attachment_limit())
     except InvalidForm as exc:
         errors = refused(exc)
         return render_template("task.html", page=page, values=values, errors=errors, error=tr(exc.message)), 400

@@ -270,3 +270,32 @@ def test_the_api_fills_a_file_field_with_a_file_of_the_zone(client, api, session
     event = session.scalar(select(Event).where(Event.bpmn_id == "bureau_recommendation", Event.kind == "task_completed",
                                                 Event.zone_id == with_file_field))
     assert event.data["guidance_doc"]["name"] == "plan.pdf"
+
+
+def test_the_shipped_application_takes_the_construction_plan_as_a_file(login_as, session):
+    from workflow.models import Zone
+
+    gov = login_as("henan.gov")
+    assert 'enctype="multipart/form-data"' in gov.get("/zones/new").get_data(as_text=True)
+    form = {**application(), "priority_policies": "third_party", "csrf_token": gov.csrf}
+    refused = gov.post("/zones/new", data={**form, "construction_plan_file": (io.BytesIO(EXE), "方案.pdf")},
+                       content_type="multipart/form-data")
+    assert refused.status_code == 400 and session.scalar(select(func.count()).select_from(Zone)) == 0
+    assert stored(session) == (0, 0, 0, 0)
+    filed = gov.post("/zones/new", data={**form, "construction_plan_file": (io.BytesIO(PDF), "方案.pdf")},
+                     content_type="multipart/form-data")
+    assert filed.status_code == 302, filed.get_data(as_text=True)
+    session.expire_all()
+    zone = session.scalar(select(Zone))
+    [item] = session.scalars(select(Attachment)).all()
+    assert zone.application["construction_plan_file"]["attachment"] == item.id and item.zone_id == zone.id
+    page = login_as("henan.bureau").get(f"/zones/{zone.id}").get_data(as_text=True)
+    assert f'/zones/{zone.id}/attachments/{item.id}" download>方案.pdf' in page
+
+
+def test_an_application_through_the_api_cannot_name_a_file_of_another_zone(client, api, session, henan):
+    gov = api("henan.gov")
+    item = send(client, henan, gov, PDF).json["id"]
+    response = client.post("/api/v1/zones", headers=gov,
+                           json=application(zone_name="洛阳国检试验区", construction_plan_file=item))
+    assert response.status_code == 400 and "construction_plan_file" in response.json["fields"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from workflow.files import EXTENSIONS
 from workflow.models.base import ItemStatus, MeasureKind, TaskStatus, ZoneStatus
 from workflow.modelxml import Element, Field
 from workflow.roles import Role
@@ -124,7 +125,7 @@ def _documents() -> dict[str, Any]:
         "/zones/{zone_id}/attachments/{attachment_id}": {"get": {
             "summary": "Download a file of the zone", "parameters": [*zone, *_path_id("attachment_id")],
             "responses": {"200": {"description": "The file, as an attachment",
-                                  "content": {"application/octet-stream": {"schema": file}}},
+                                  "content": {kind: {"schema": file} for kind in EXTENSIONS}},
                           **_errors(401, 404)}}},
         "/zones/{zone_id}/comments": {
             "get": {"summary": "The zone's comments", "parameters": zone,

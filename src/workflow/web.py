@@ -291,7 +291,7 @@ def attachment_response(filename: str, content_type: str, content: bytes) -> Res
 
 
 # Requests that may carry a file: their body may be as large as a file allowed plus the rest of the form.
-UPLOADS = {"documents.upload_file", "api.attachment_upload", "tasks.complete"}
+UPLOADS = {"documents.upload_file", "api.attachment_upload", "tasks.complete", "zones.create"}
 
 
 def attachment_limit() -> int:

@@ -44,6 +44,8 @@ def keep(session: Session, user: User, zone: Zone, upload: Upload, limit: int, n
          task: HumanTask | None = None, field: str | None = None) -> Attachment:
     """Check the file (413, 415), store its bytes once by hash, attach it, note it in the history; no commit."""
     kind = files.check(upload, limit)
+    if zone.id is None:
+        session.flush()  # a zone being filed with its application gets its id now
     documents.keep_blob(session, upload.sha256, upload.content)
     item = Attachment(zone_id=zone.id, sha256=upload.sha256, filename=files.safe_name(upload.filename, kind),
                       content_type=kind, size=len(upload.content), task_id=task.id if task else None, field=field,
@@ -93,8 +95,8 @@ def check_fields(form: Sequence[Field], data: Mapping[str, Any], limit: int) -> 
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
 
 
-def take_fields(session: Session, user: User, task: HumanTask, form: Sequence[Field], data: dict[str, Any],
-                limit: int, now: datetime) -> dict[str, Any]:
+def take_fields(session: Session, user: User, zone: Zone, task: HumanTask | None, form: Sequence[Field],
+                data: dict[str, Any], limit: int, now: datetime) -> dict[str, Any]:
     """Task data with each file field's upload kept, or attachment id (the API's way) resolved, as a reference."""
     errors: dict[str, str | Msg] = {}
     for field in form:
@@ -102,9 +104,9 @@ def take_fields(session: Session, user: User, task: HumanTask, form: Sequence[Fi
         if field.type != "file" or value is None:
             continue
         if isinstance(value, Upload):
-            data[field.id] = reference(keep(session, user, task.zone, value, limit, now, task, field.id))
+            data[field.id] = reference(keep(session, user, zone, value, limit, now, task, field.id))
             continue
-        found = documents.attachment(session, task.zone_id, value)
+        found = documents.attachment(session, zone.id, value) if zone.id is not None else None
         if found is None:
             errors[field.id] = Msg("这个试验区没有这个附件")
         else:

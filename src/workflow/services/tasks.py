@@ -154,9 +154,9 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     # This transaction now writes. On SQLite that took the database's write lock (the row lock above is
     # PostgreSQL's only), so reading the state again here gives the state no one can change before commit.
     session.refresh(instance)
+    data = documents.take_fields(session, user, zone, task, element.form, data, limit, now)
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.apply_application(zone, data)
-    data = documents.take_fields(session, user, task, element.form, data, limit, now)
     with failures.reported(session, f"completing {task.bpmn_id}", zone.id, instance.id, user):
         run = model.restore(instance.state)
         done = run.complete(task.engine_id, data, now)

@@ -111,7 +111,7 @@ def task_unclaim(task_id: int):
 
 @bp.post("/zones")
 def zone_create():
-    zone = zones.file_application(db_session(), g.user, _body(), strict=True)
+    zone = zones.file_application(db_session(), g.user, _body(), strict=True, limit=attachment_limit())
     return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone.id), lang())), 201
 
 

@@ -12,7 +12,18 @@ from workflow.services import dossier as dossiers
 from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
 from workflow.views import form_values, login_required, query_id, refused
-from workflow.web import N_, current_user, db_session, lang, local_time, model_xml, outcome_label, status_label, tr
+from workflow.web import (
+    N_,
+    attachment_limit,
+    current_user,
+    db_session,
+    lang,
+    local_time,
+    model_xml,
+    outcome_label,
+    status_label,
+    tr,
+)
 
 bp = Blueprint("zones", __name__)
 
@@ -57,9 +68,9 @@ def new():
 @login_required
 def create():
     _, element = zones.application_form(db_session(), current_user())
-    values = form_values(element.form, request.form)
+    values = form_values(element.form, request.form, request.files)
     try:
-        zone = zones.file_application(db_session(), current_user(), values)
+        zone = zones.file_application(db_session(), current_user(), values, limit=attachment_limit())
     except InvalidForm as exc:
         errors = refused(exc)
         return render_template("zone_new.html", element=element, values=values, errors=errors,

@@ -122,6 +122,10 @@ def test_upload_needs_a_multipart_body_with_a_file(client, api, session, henan):
     empty = client.post(f"/api/v1/zones/{henan}/attachments", headers=gov, data={},
                         content_type="multipart/form-data")
     assert empty.status_code == 400 and "file" in empty.json["fields"]
+    extra = client.post(f"/api/v1/zones/{henan}/attachments", headers=gov, content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(PDF), "a.pdf"), "note": "x"})
+    assert extra.status_code == 400 and "note" in extra.json["fields"]
+    assert stored(session) == (0, 0, 0, 0)
 
 
 def test_files_and_comments_of_a_zone_one_cannot_see_are_404(client, api, session, henan):

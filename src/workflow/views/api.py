@@ -151,6 +151,9 @@ def attachment_list(zone_id: int):
 def attachment_upload(zone_id: int):
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(Msg("请求体须为 multipart/form-data，文件放在 file 字段"))
+    extra = (set(request.form) | set(request.files)) - {"file"}
+    if extra:
+        raise InvalidForm(Msg("请求体有未知字段"), {k: Msg("不是此请求的字段") for k in extra})
     sent = upload(request.files, "file")
     if sent is None:
         raise InvalidForm(Msg("请选择要上传的文件"), {"file": Msg("必填项")})

@@ -293,8 +293,10 @@ def test_the_shipped_application_takes_the_construction_plan_as_a_file(login_as,
     zone = session.scalar(select(Zone))
     [item] = session.scalars(select(Attachment)).all()
     assert zone.application["construction_plan_file"]["attachment"] == item.id and item.zone_id == zone.id
-    page = login_as("henan.bureau").get(f"/zones/{zone.id}").get_data(as_text=True)
+    bureau = login_as("henan.bureau")
+    page = bureau.get(f"/zones/{zone.id}").get_data(as_text=True)
     assert f'/zones/{zone.id}/attachments/{item.id}" download>方案.pdf' in page
+    assert bureau.get(f"/zones/{zone.id}/dossier.pdf").status_code == 200
 
 
 def test_an_application_through_the_api_cannot_name_a_file_of_another_zone(client, api, session, henan):

@@ -338,6 +338,7 @@ def test_files_and_comments_on_the_zone_page(browser, base_url, tmp_path):
     gov = browser.new_context(locale="zh-CN").new_page()
     login(gov, base_url, "henan.gov")
     gov.goto(base_url + "/zones/new")
+    assert axe_violations(gov) == []
     for field, value in (("zone_name", "许昌国检试验区"), ("leading_body", "许昌领导小组"),
                          ("operator", "许昌运营公司"), ("industries", "发制品"), ("functions", "查验"),
                          ("design_scale", "0.5 平方公里"),

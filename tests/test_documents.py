@@ -169,6 +169,29 @@ def test_comments_through_the_api(client, api, session, henan):
     assert (history[-1]["action"], history[-1]["comment"]) == ("comment_added", "请补充建设方案")
 
 
+def test_a_comment_about_a_task_names_it_in_the_history(client, api, session, henan):
+    task = session.scalar(select(HumanTask).where(HumanTask.zone_id == henan))
+    posted = client.post(f"/api/v1/zones/{henan}/comments", headers=api("hq.clearance"),
+                         json={"body": "请尽快推荐", "task_id": task.id})
+    assert posted.status_code == 201 and posted.json["task_id"] == task.id
+    event = session.scalar(select(Event).where(Event.kind == "comment_added"))
+    assert (event.bpmn_id, event.instance_id, event.comment) == (task.bpmn_id, task.instance_id, "请尽快推荐")
+
+
+def test_a_comment_on_a_task_of_another_province_is_404_and_nothing_stored(client, api, session, henan):
+    other = zones.file_application(session, user(session, "jiangxi.gov"),
+                                   application(zone_name="赣州国检试验区", province="jiangxi")).id
+    theirs = session.scalar(select(HumanTask).where(HumanTask.zone_id == other))
+    bureau = api("henan.bureau")
+    for zone_id in (henan, other):  # through its own zone or through a zone the bureau sees
+        response = client.post(f"/api/v1/zones/{zone_id}/comments", headers=bureau,
+                               json={"body": "x", "task_id": theirs.id})
+        assert response.status_code == 404
+    bad = client.post(f"/api/v1/zones/{henan}/comments", headers=bureau, json={"body": "x", "task_id": "1"})
+    assert bad.status_code == 400 and "task_id" in bad.json["fields"]
+    assert stored(session) == (0, 0, 0, 0)
+
+
 @pytest.mark.parametrize("body", ["", "   \n ", None, 5, "x" * 4001, "a\x07b", ["x"]])
 def test_a_bad_comment_is_400_and_nothing_stored(client, api, session, henan, body):
     response = client.post(f"/api/v1/zones/{henan}/comments", headers=api("henan.gov"), json={"body": body})

@@ -102,7 +102,7 @@ def _document_schemas() -> dict[str, Any]:
                        "task_id": {**_ID, "nullable": True}, "field": _NULL_STR, "uploaded_at": _TIME,
                        "uploaded_by": _NULL_STR})
     comment = _obj({"id": _ID, "zone_id": _ID, "body": {"type": "string"}, "at": _TIME,
-                    "author": {"type": "string"}})
+                    "author": {"type": "string"}, "task_id": {**_ID, "nullable": True}})
     return {"Attachment": attachment, "Comment": comment}
 
 
@@ -130,8 +130,11 @@ def _documents() -> dict[str, Any]:
         "/zones/{zone_id}/comments": {
             "get": {"summary": "The zone's comments", "parameters": zone,
                     "responses": {**_ok(200, page("Comment")), **_errors(401, 404)}},
-            "post": {"summary": "Comment on the zone", "parameters": zone,
-                     "requestBody": _body(_obj({"body": {"type": "string", "minLength": 1, "maxLength": 4000}})),
+            "post": {"summary": "Comment on the zone, or on one of its tasks (task_id)", "parameters": zone,
+                     "requestBody": _body(_obj({"body": {"type": "string", "minLength": 1, "maxLength": 4000},
+                                                "task_id": {**_ID, "nullable": True, "description":
+                                                            "a task of this zone the comment is about"}},
+                                               ["body"])),
                      "responses": {**_ok(201, _ref("Comment"), "Added"),
                                    **_errors(400, 401, 403, 404, 413, 415)}}},
     }

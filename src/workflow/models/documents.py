@@ -47,7 +47,7 @@ class Attachment(Base):
 
 
 class Comment(Base):
-    """A remark on a zone by someone who may see it; shown to everyone who may see the zone."""
+    """A remark on a zone (about one of its tasks, when it names one); shown to everyone who may see the zone."""
 
     __tablename__ = "zone_comment"
     __table_args__ = (Index("ix_zone_comment_zone_at", "zone_id", "at"),)
@@ -57,5 +57,6 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
 
     author: Mapped[User] = relationship(lazy="selectin")

@@ -116,9 +116,23 @@ def take_fields(session: Session, user: User, zone: Zone, task: HumanTask | None
     return data
 
 
-def comment(session: Session, user: User, zone_id: int, body: Any, now: datetime | None = None) -> Comment:
-    """Add a comment to a zone; empty, too long or with control characters is a 400 and nothing is kept."""
+def _task(session: Session, user: User, zone: Zone, task_id: Any) -> HumanTask | None:
+    """The task a comment is about: one of this zone's that the user may see (404 otherwise)."""
+    if task_id is None:
+        return None
+    if not isinstance(task_id, int) or isinstance(task_id, bool):
+        raise InvalidForm(Msg("表单有误，请按提示修改"), {"task_id": Msg("应为整数")})
+    task = store.visible_task(session, user, task_id)
+    if task is None or task.zone_id != zone.id:
+        raise NotFound(Msg("没有这个任务"))
+    return task
+
+
+def comment(session: Session, user: User, zone_id: int, body: Any, now: datetime | None = None,
+            task_id: Any = None) -> Comment:
+    """Add a comment to a zone (about one of its tasks); empty, too long or with control characters is a 400."""
     zone = _zone(session, user, zone_id, adding=True)
+    task = _task(session, user, zone, task_id)
     text = body.strip().replace("\r\n", "\n") if isinstance(body, str) else ""
     if not text:
         problem: Msg | None = Msg("意见不能为空")
@@ -129,10 +143,12 @@ def comment(session: Session, user: User, zone_id: int, body: Any, now: datetime
     if problem:
         raise InvalidForm(problem, {"body": problem})
     now = now or utcnow()
-    item = Comment(zone_id=zone.id, body=text, at=now, author_id=user.id)
+    item = Comment(zone_id=zone.id, body=text, at=now, author_id=user.id, task_id=task.id if task else None)
     session.add(item)
     session.flush()
-    session.add(_event("comment_added", user, zone, now, comment=text, data={"comment": item.id}))
+    names = {"instance_id": task.instance_id, "bpmn_id": task.bpmn_id, "task_name": task.name,
+             "task_name_en": task.name_en} if task else {}
+    session.add(_event("comment_added", user, zone, now, comment=text, data={"comment": item.id}, **names))
     commit(session)
     return item
 

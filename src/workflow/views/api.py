@@ -174,7 +174,9 @@ def comment_list(zone_id: int):
 
 @bp.post("/zones/<int:zone_id>/comments")
 def comment_add(zone_id: int):
-    return jsonify(rep.comment(documents.comment(db_session(), g.user, zone_id, _body("body").get("body")))), 201
+    data = _body("body", "task_id")
+    item = documents.comment(db_session(), g.user, zone_id, data.get("body"), task_id=data.get("task_id"))
+    return jsonify(rep.comment(item)), 201
 
 
 @bp.get("/process-definitions")

@@ -29,7 +29,8 @@ def attachment(a: Attachment) -> dict[str, Any]:
 
 
 def comment(c: Comment) -> dict[str, Any]:
-    return {"id": c.id, "zone_id": c.zone_id, "body": c.body, "at": iso(c.at), "author": c.author.username}
+    return {"id": c.id, "zone_id": c.zone_id, "body": c.body, "at": iso(c.at), "author": c.author.username,
+            "task_id": c.task_id}
 
 
 def form(element: Element, lang: str) -> dict[str, Any]:

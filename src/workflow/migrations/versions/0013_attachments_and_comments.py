@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("author_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=False),
+        sa.Column("task_id", sa.Integer(), sa.ForeignKey("human_task.id"), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_zone_comment_zone_at", "zone_comment", ["zone_id", "at"])

@@ -117,3 +117,27 @@ def test_cli_matrix(app, world, monkeypatch, username):
     assert result.exit_code == 0, result.output
     shown = {int(line.split("\t")[0]) for line in result.output.splitlines() if "\t" in line}
     assert shown == {z["id"] for z in zones if sees(username, z)}
+
+
+def adds(username: str, zone: dict) -> int:
+    """Files and comments: officials who see the zone add them; the technical accounts see but may not (403)."""
+    if not sees(username, zone):
+        return 404
+    return 403 if USERS[username][0] in ("admin", "process_owner") else 201
+
+
+@pytest.mark.parametrize("username", sorted(USERS))
+def test_files_and_comments_matrix(client, world, username):
+    token, zones = world
+    auth = {"Authorization": f"Bearer {token(username)}"}
+    for zone in zones:
+        base = f"/api/v1/zones/{zone['id']}"
+        gov = {"Authorization": f"Bearer {token('henan.gov' if zone['province'] == 'henan' else 'jiangxi.gov')}"}
+        own = client.post(base + "/attachments", headers=gov, content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(b"%PDF-1.4\n" + username.encode()), "a.pdf")}).json["id"]
+        for path in ("/attachments", f"/attachments/{own}", "/comments"):
+            assert client.get(base + path, headers=auth).status_code == (200 if sees(username, zone) else 404), path
+        sent = client.post(base + "/attachments", headers=auth, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"%PDF-1.4\n"), "b.pdf")})
+        assert sent.status_code == adds(username, zone)
+        assert client.post(base + "/comments", headers=auth, json={"body": "意见"}).status_code == adds(username, zone)

@@ -328,3 +328,44 @@ def test_the_overview_and_the_audit_log_fit_a_phone(browser, base_url, zone_at_a
     for path in ("/overview", "/zones", "/admin/audit", f"/zones/{zone_at_acceptance}"):
         page.goto(base_url + path)
         assert overflow(page) == 0, path
+
+
+def test_files_and_comments_on_the_zone_page(browser, base_url, tmp_path):
+    """henan.gov files with the construction plan as a file, adds a file and a comment; hq.cnca downloads it."""
+    plan, photo = tmp_path / "建设方案.pdf", tmp_path / "site.png"
+    plan.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    gov = browser.new_context(locale="zh-CN").new_page()
+    login(gov, base_url, "henan.gov")
+    gov.goto(base_url + "/zones/new")
+    assert axe_violations(gov) == []
+    for field, value in (("zone_name", "许昌国检试验区"), ("leading_body", "许昌领导小组"),
+                         ("operator", "许昌运营公司"), ("industries", "发制品"), ("functions", "查验"),
+                         ("design_scale", "0.5 平方公里"),
+                         ("forecast_volume", "年 1 万批"), ("innovation_measures", "无")):
+        gov.fill(f"#f-{field}", value)
+    gov.select_option("#f-province", "henan")
+    gov.check("input[name=priority_policies][value=third_party]")
+    gov.set_input_files("#f-construction_plan_file", str(plan))
+    gov.click("text=提交申请")
+    gov.wait_for_url("**/zones/*")
+    assert gov.locator("aside a[download]", has_text="建设方案.pdf").count() == 1
+    gov.set_input_files("#attachment-file", str(photo))
+    with gov.expect_navigation():
+        gov.click("button:has-text('上传')")
+    gov.fill("#comment-body", "现场照片已上传")
+    with gov.expect_navigation():
+        gov.click("button:has-text('发表')")
+    settle(gov)
+    assert gov.locator("ul.attachments li").count() == 2
+    assert "现场照片已上传" in gov.locator("ol.comments").inner_text()
+    timeline = gov.locator("ol.timeline").inner_text()
+    assert "添加附件" in timeline and "发表意见" in timeline
+    assert axe_violations(gov) == []
+    hq = browser.new_context(locale="zh-CN").new_page()
+    login(hq, base_url, "hq.cnca")
+    hq.goto(gov.url)
+    with hq.expect_download() as download:
+        hq.locator("ul.attachments a", has_text="site.png").click()
+    assert download.value.suggested_filename == "site.png"
+    assert download.value.path().read_bytes() == photo.read_bytes()

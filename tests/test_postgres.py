@@ -442,3 +442,39 @@ def test_two_workers_at_once_send_each_mail_once_and_tell_each_person_once(pg, s
     assert sum(r.mailed for r in results) == len(sink.messages) == len(set(ids)) == mails == 9 and unsent == 0
     assert overdue == 9  # six tasks: three in Henan (two officials each), three in Jiangxi (one)
     assert timers.run_pass(pg, late, smtp).mailed == 0
+def test_the_same_file_attached_at_once_by_two_workers_is_stored_once(pg):
+    """Two transactions keep the same bytes at the same moment: one blob row, two attachments, no error."""
+    from sqlalchemy import func, select
+
+    from workflow.files import Upload
+    from workflow.models import Attachment, Blob, Zone, utcnow
+    from workflow.services import documents
+
+    content = b"%PDF-1.7\n" + b"x" * 100_000
+    with pg.session() as s:
+        zone_id = zones.file_application(s, store.user_by_name(s, "henan.gov"), application()).id
+    errors: list[BaseException] = []
+    with pg.session() as first:
+        gov = store.user_by_name(first, "henan.gov")
+        documents.keep(first, gov, first.get(Zone, zone_id), Upload("a.pdf", content), 10**6, utcnow())
+
+        def second() -> None:
+            try:
+                with pg.session() as s:
+                    documents.attach(s, store.user_by_name(s, "henan.bureau"), zone_id, Upload("b.pdf", content),
+                                     10**6)
+            except BaseException as exc:  # noqa: BLE001 - reported to the test below
+                errors.append(exc)
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(0.5)  # it waits on the first transaction's uncommitted blob row
+        first.commit()
+        worker.join(10)
+    assert errors == []
+    with pg.session() as s:
+        assert s.scalar(select(func.count()).select_from(Blob)) == 1
+        assert s.scalar(select(func.count()).select_from(Attachment)) == 2
+        item, body = documents.download(s, store.user_by_name(s, "hq.cnca"), zone_id,
+                                        s.scalars(select(Attachment.id)).first())
+        assert body == content

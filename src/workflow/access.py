@@ -70,3 +70,6 @@ def named(ids: list[int], groups: list[str], usernames: list[str]) -> ColumnElem
     roles = [Role(g) for g in groups if g in Role._value2member_map_]
     return or_(User.id.in_(ids), User.username.in_(usernames),
                exists(select(UserRole.user_id).where(UserRole.user_id == User.id, UserRole.role.in_(roles))))
+def may_contribute(user: User) -> bool:
+    """Whether the user may add files and comments to the zones they see: officials, not the technical accounts."""
+    return user.active and bool(user.roles - {Role.PROCESS_OWNER, Role.ADMIN})

@@ -98,9 +98,15 @@ class TooManyAttempts(WorkflowError):
 
 
 class UnsupportedMediaType(WorkflowError):
-    """The request body is not JSON."""
+    """The request body is not JSON, or an uploaded file is not of an allowed type."""
 
     status = 415
+
+
+class PayloadTooLarge(WorkflowError):
+    """An uploaded file is larger than the configured limit."""
+
+    status = 413
 
 
 class Conflict(WorkflowError):

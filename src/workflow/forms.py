@@ -14,6 +14,7 @@ from typing import Any
 
 from workflow import characters, patterns
 from workflow.errors import InvalidForm, Msg, Text
+from workflow.files import Upload
 from workflow.modelxml import Field
 
 # Fields whose values are names people tell apart: a zone's name, the title of a measure or an experience.
@@ -176,4 +177,12 @@ def _many(field: Field, value: Any) -> list[str]:
     return [o for o in allowed if o in chosen]
 
 
-_CONVERTERS = {"long": _long, "boolean": _boolean, "date": _date, "enum": _enum, "string": _string, "text": _string}
+def _file(field: Field, value: Any) -> Upload | int:
+    """A file field holds an upload (pages) or the id of a file already attached to the zone (the API)."""
+    if isinstance(value, Upload) or (isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31):
+        return value
+    raise _Bad(Msg("应为上传的文件，或本试验区附件的编号"))
+
+
+_CONVERTERS = {"file": _file, "long": _long, "boolean": _boolean, "date": _date, "enum": _enum, "string": _string,
+               "text": _string}

@@ -25,7 +25,7 @@ ACTIVITI = "http://activiti.org/bpmn"
 DOCTYPE_REFUSED = "a DOCTYPE is not allowed in a model (no entities, no external DTD): remove it"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 
-FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum"}
+FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum", "file"}
 CONSTRAINTS = {"required", "minlength", "maxlength", "min", "max", "pattern", "readonly", "required_if"}
 HUMAN = {"userTask", "manualTask"}
 VARIABLE = re.compile(r"^\$\{([A-Za-z]\w*)\}$")

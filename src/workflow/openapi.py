@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from workflow.files import EXTENSIONS
 from workflow.models.base import ItemStatus, MeasureKind, TaskStatus, ZoneStatus
 from workflow.modelxml import Element, Field
 from workflow.roles import Role
@@ -42,6 +43,9 @@ def _field_schema(f: Field) -> dict[str, Any]:
         return {"type": "boolean"}
     if f.type == "date":
         return {"type": "string", "format": "date", "nullable": True}
+    if f.type == "file":
+        return {**_ID, "nullable": not f.required,
+                "description": "id of a file attached to the zone (POST /zones/{zone_id}/attachments)"}
     schema: dict[str, Any] = {"type": "string", "nullable": not f.required}
     if f.required:
         schema["minLength"] = 1
@@ -89,6 +93,51 @@ _PAGE = [
 
 def _path_id(name: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": _ID}]
+
+
+def _document_schemas() -> dict[str, Any]:
+    attachment = _obj({"id": _ID, "zone_id": _ID, "filename": {"type": "string"},
+                       "content_type": {"type": "string", "description": "the type told by the file's content"},
+                       "size": {"type": "integer", "minimum": 1}, "sha256": {"type": "string"},
+                       "task_id": {**_ID, "nullable": True}, "field": _NULL_STR, "uploaded_at": _TIME,
+                       "uploaded_by": _NULL_STR})
+    comment = _obj({"id": _ID, "zone_id": _ID, "body": {"type": "string"}, "at": _TIME,
+                    "author": {"type": "string"}, "task_id": {**_ID, "nullable": True}})
+    return {"Attachment": attachment, "Comment": comment}
+
+
+def _documents() -> dict[str, Any]:
+    """The paths of a zone's files and comments."""
+    zone, file = _path_id("zone_id"), {"type": "string", "format": "binary"}
+
+    def page(item: str) -> dict[str, Any]:
+        return _obj({"items": {"type": "array", "items": _ref(item)}, "total": {"type": "integer", "minimum": 0}})
+
+    upload = {"required": True, "content": {"multipart/form-data": {"schema": _obj({"file": file})}}}
+    return {
+        "/zones/{zone_id}/attachments": {
+            "get": {"summary": "The zone's files", "parameters": zone,
+                    "responses": {**_ok(200, page("Attachment")), **_errors(401, 404)}},
+            "post": {"summary": "Attach a file to the zone (PDF, PNG, JPEG, Office; told by content; size-limited)",
+                     "parameters": zone, "requestBody": upload,
+                     "responses": {**_ok(201, _ref("Attachment"), "Attached"),
+                                   **_errors(400, 401, 403, 404, 413, 415)}}},
+        "/zones/{zone_id}/attachments/{attachment_id}": {"get": {
+            "summary": "Download a file of the zone", "parameters": [*zone, *_path_id("attachment_id")],
+            "responses": {"200": {"description": "The file, as an attachment",
+                                  "content": {kind: {"schema": file} for kind in EXTENSIONS}},
+                          **_errors(401, 404)}}},
+        "/zones/{zone_id}/comments": {
+            "get": {"summary": "The zone's comments", "parameters": zone,
+                    "responses": {**_ok(200, page("Comment")), **_errors(401, 404)}},
+            "post": {"summary": "Comment on the zone, or on one of its tasks (task_id)", "parameters": zone,
+                     "requestBody": _body(_obj({"body": {"type": "string", "minLength": 1, "maxLength": 4000},
+                                                "task_id": {**_ID, "nullable": True, "description":
+                                                            "a task of this zone the comment is about"}},
+                                               ["body"])),
+                     "responses": {**_ok(201, _ref("Comment"), "Added"),
+                                   **_errors(400, 401, 403, 404, 413, 415)}}},
+    }
 
 
 def document(application: Element | None = None) -> dict[str, Any]:
@@ -193,6 +242,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
             "responses": {"200": {"description": "The log", "content": {
                 "application/xml": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}},
                 **_errors(400, 401, 404)}}},
+        **_documents(),
         "/process-definitions": {"get": {"summary": "Deployed process versions",
                                          "responses": {**_ok(200, page("ProcessDefinition")), **_errors(401)}}},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
@@ -216,7 +266,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
                                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}),
                 "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
                 "History": history, "ProcessDefinition": version, "Trace": trace,
-                "Application": _application(application),
+                "Application": _application(application), **_document_schemas(),
             },
         },
     }

@@ -6,7 +6,7 @@ import re
 import secrets
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, session
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from workflow import charts, inputs
+from workflow import charts, files, inputs
 from workflow.errors import Msg, NotAuthenticated, NotFound, PermissionDenied, TooManyAttempts, WorkflowError
 from workflow.models import User, utcnow
 from workflow.roles import Role
@@ -186,6 +186,7 @@ EVENT_LABELS = {
     "task_unclaimed": N_("放弃认领"), "timer_failed": N_("定时处理失败"), "login": N_("登录成功"),
     "login_failed": N_("登录失败"), "login_locked": N_("登录被暂停"), "access_denied": N_("拒绝访问"),
     "user_created": N_("创建用户"), "user_changed": N_("修改用户"), "deployed": N_("部署流程"),
+    "attachment_added": N_("添加附件"), "comment_added": N_("发表意见"),
     "calendar_changed": N_("修改工作日历"),
 }
 NOTICE_LABELS = {
@@ -193,7 +194,8 @@ NOTICE_LABELS = {
     "reassigned": N_("转交给您"), "delegated": N_("委托给您"),
 }
 EVENT_CATEGORIES = {
-    "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn")),
+    "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn",
+                             "attachment_added", "comment_added")),
     "system": (N_("定时与系统"), ("automatic", "timer_fired", "task_overdue", "timer_failed")),
     "login": (N_("登录记录"), ("login", "login_failed", "login_locked")),
     "refusal": (N_("拒绝访问"), ("access_denied",)),
@@ -302,6 +304,27 @@ def _security_headers(response):
     return response
 
 
+def attachment_response(filename: str, content_type: str, content: bytes) -> Response:
+    """A stored file, always as a download under its safe name, never rendered or sniffed on this site."""
+    disposition = f'attachment; filename="{files.ascii_name(filename)}"; filename*=UTF-8\'\'{quote(filename)}'
+    headers = {"Content-Disposition": disposition, "Content-Security-Policy": DOWNLOAD_CSP,
+               "X-Content-Type-Options": "nosniff"}
+    return Response(content, mimetype=content_type, headers=headers)
+
+
+# Requests that may carry a file: their body may be as large as a file allowed plus the rest of the form.
+UPLOADS = {"documents.upload_file", "api.attachment_upload", "tasks.complete", "zones.create"}
+
+
+def attachment_limit() -> int:
+    return current_app.config["WORKFLOW"]["MAX_ATTACHMENT_BYTES"]
+
+
+def _upload_limit() -> None:
+    if request.endpoint in UPLOADS:
+        request.max_content_length = max(current_app.config["MAX_CONTENT_LENGTH"], attachment_limit() + 65536)
+
+
 def model_xml(source: str | bytes, name: str) -> Response:
     """A model's XML for the diagram viewer (fetched by script) and for download, never rendered as a page."""
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] + ".bpmn"
@@ -349,6 +372,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale, default_translation_directories=translations)
     app.json = _JSON(app)
     app.url_map.converters["int"] = _AsciiInt
+    app.before_request(_upload_limit)
     app.before_request(_check_fields)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
@@ -366,5 +390,6 @@ def init_app(app: Flask) -> None:
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
                                  event_label=event_label, outcome_label=outcome_label, chain_reason=chain_reason,
                                  item_status=item_status, measure_kind=measure_kind, rating_chart=rating_chart,
+                                 attachment_limit=attachment_limit,
                                  rating_bars=rating_bars, columns_chart=columns_chart,
                                  nl2br=lambda s: Markup("<br>").join((s or "").splitlines()))

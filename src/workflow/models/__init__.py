@@ -11,6 +11,7 @@ from workflow.models.base import (
     ZoneStatus,
     utcnow,
 )
+from workflow.models.documents import Attachment, Blob, Comment
 from workflow.models.notice import CalendarDay, MailOutbox, Notification
 from workflow.models.process import (
     ChainHead,
@@ -26,8 +27,9 @@ from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
 from workflow.roles import OrgKind, Role
 
 __all__ = [
-    "Adoption", "ApiToken", "Base", "CalendarDay", "CandidateKind", "ChainHead", "Event", "Experience", "HumanTask",
-    "ItemStatus", "LoginAttempt", "MailOutbox", "Measure", "MeasureKind", "Notification", "OrgKind", "Organisation",
-    "ProcessInstance", "ProcessVersion", "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User",
-    "UserRole", "WorkerBeat", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
+    "Adoption", "ApiToken", "Attachment", "Base", "Blob", "CalendarDay", "CandidateKind", "ChainHead", "Comment",
+    "Event", "Experience", "HumanTask", "ItemStatus", "LoginAttempt", "MailOutbox", "Measure", "MeasureKind",
+    "Notification", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion", "RefusalTally", "Role",
+    "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "WorkerBeat", "Zone", "ZoneRecord", "ZoneStatus",
+    "utcnow",
 ]

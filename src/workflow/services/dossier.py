@@ -26,6 +26,8 @@ def _value(field, value, lang: str) -> str:
         return (", " if lang == "en" else "、").join(field.option_label(v, lang) if field else str(v) for v in value)
     if field is not None and field.type == "enum" and value:
         return field.option_label(value, lang)
+    if isinstance(value, dict) and "attachment" in value:
+        return f"{value.get('name', '')} ({value.get('sha256', '')[:12]})"  # a file field: its name and hash
     return "" if value is None else str(value)
 
 

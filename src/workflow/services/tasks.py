@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow import forms, store
+from workflow import files, forms, store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone, Text
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
-from workflow.services import commit, deploy, failures, instances, progress, zones
+from workflow.services import commit, deploy, documents, failures, instances, progress, zones
 
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
 
@@ -121,7 +121,7 @@ def _remit(element: Element, application: Element | None, data: Mapping[str, Any
 
 
 def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any], *,
-             strict: bool = False, now: datetime | None = None) -> HumanTask:
+             strict: bool = False, now: datetime | None = None, limit: int = files.LIMIT) -> HumanTask:
     """Validate, run the engine, save state, rows and history: one commit, or nothing at all.
 
     A parallel step on the same instance that commits first (another branch, a timer) makes this one
@@ -132,7 +132,7 @@ def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any],
     attempt = 1
     while True:
         try:
-            return _complete(session, user, task_id, raw, strict, now)
+            return _complete(session, user, task_id, raw, strict, now, limit)
         except StaleInstance:
             session.rollback()
             if attempt >= ATTEMPTS:
@@ -141,7 +141,7 @@ def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any],
 
 
 def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any], strict: bool,
-              now: datetime) -> HumanTask:
+              now: datetime, limit: int) -> HumanTask:
     task = _take(session, user, task_id)
     _ensure_free_for(task, user)
     instance = store.instance_for_update(session, task.instance_id)
@@ -150,6 +150,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
     data = forms.clean(element.form, raw, strict=strict)
+    documents.check_fields(element.form, data, limit)
     zone = task.zone
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.check_application(session, user, element, data, zone)
@@ -159,6 +160,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     # This transaction now writes. On SQLite that took the database's write lock (the row lock above is
     # PostgreSQL's only), so reading the state again here gives the state no one can change before commit.
     store.reread_after_write(session, instance)
+    data = documents.take_fields(session, user, zone, task, element.form, data, limit, now)
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.apply_application(zone, data)
     with failures.reported(session, f"completing {task.bpmn_id}", zone.id, instance.id, user):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from workflow import access, forms, modelxml, store
+from workflow import access, files, forms, modelxml, store
 from workflow.charts import DEFAULT_BANDS, Band, Point
 from workflow.engine import Model
 from workflow.errors import EngineFailure, InvalidForm, Msg, NotFound, Text
@@ -31,7 +31,7 @@ from workflow.models import (
 )
 from workflow.modelxml import Element
 from workflow.modelxml import rating_bands as rating_bands_of
-from workflow.services import commit, deploy, failures, progress, timers
+from workflow.services import commit, deploy, documents, failures, progress, timers
 
 PROCESS_ID = "zone_lifecycle"
 NAME_FIELD = "zone_name"
@@ -85,18 +85,20 @@ def apply_application(zone: Zone, data: Mapping[str, Any]) -> None:
 
 
 def file_application(session: Session, user: User, raw: Mapping[str, Any], *, strict: bool = False,
-                     now: datetime | None = None) -> Zone:
+                     now: datetime | None = None, limit: int = files.LIMIT) -> Zone:
     """Create the zone and its process instance and complete the application task, in one commit."""
     now = now or utcnow()
     _, element = application_form(session, user)
     data = forms.clean(element.form, raw, strict=strict)
+    documents.check_fields(element.form, data, limit)
     check_application(session, user, element, data, None)
     with failures.reported(session, "filing an application", actor=user):
         version, run, task = progress.open_first(session, PROCESS_ID, {}, now)
         zone = Zone(applicant_id=user.organisation_id, status=ZoneStatus.APPLYING, created_at=now,
                     name=data[NAME_FIELD], province=data.get(PROVINCE_FIELD) or user.organisation.province or "")
-        apply_application(zone, data)
         session.add(zone)
+        data = documents.take_fields(session, user, zone, None, element.form, data, limit, now)
+        apply_application(zone, data)
         progress.finish_first(session, user, zone, version, run, task, data, now)
         commit(session)
     return zone

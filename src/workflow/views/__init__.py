@@ -11,6 +11,7 @@ from flask import Flask, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from workflow.errors import InvalidForm, Msg, WorkflowError
+from workflow.files import Upload
 from workflow.modelxml import Field
 from workflow.web import current_user, db_session, here, tr
 
@@ -25,9 +26,23 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def form_values(fields: tuple[Field, ...], form: MultiDict) -> dict[str, Any]:
-    """A posted HTML form as the service expects it: lists for multi-value fields."""
-    return {f.id: form.getlist(f.id) if f.multiple else form.get(f.id) for f in fields if f.id in form}
+def form_values(fields: tuple[Field, ...], form: MultiDict, files: MultiDict | None = None) -> dict[str, Any]:
+    """A posted HTML form as the service expects it: lists for multi-value fields, uploads for file fields."""
+    values = {f.id: form.getlist(f.id) if f.multiple else form.get(f.id) for f in fields
+              if f.id in form and f.type != "file"}
+    for f in fields:
+        sent = upload(files, f.id) if f.type == "file" and files is not None else None
+        if sent is not None:
+            values[f.id] = sent
+    return values
+
+
+def upload(files: MultiDict, name: str) -> Upload | None:
+    """The file posted under ``name``, or None when none was chosen."""
+    sent = files.get(name)
+    if sent is None or not sent.filename:
+        return None
+    return Upload(sent.filename, sent.read())
 
 
 MAX_ID = 2**31 - 1
@@ -51,7 +66,19 @@ def refused(exc: WorkflowError) -> dict[str, str]:
 
 
 def register(app: Flask) -> None:
-    from workflow.views import admin, api, auth, calendar, health, notifications, operation, processes, tasks, zones
+    from workflow.views import (
+        admin,
+        api,
+        auth,
+        calendar,
+        documents,
+        health,
+        notifications,
+        operation,
+        processes,
+        tasks,
+        zones,
+    )
 
     app.register_blueprint(admin.bp)
     app.register_blueprint(calendar.bp)
@@ -63,6 +90,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(zones.bp)
+    app.register_blueprint(documents.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("tasks.inbox")))
     # Browsers ask for /favicon.ico on every site whatever the page links; answer it rather than 404.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))

@@ -8,10 +8,10 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, eventlog, logins, tasks, zones
-from workflow.views import query_id
+from workflow.services import deploy, documents, eventlog, logins, tasks, zones
+from workflow.views import query_id, upload
 from workflow.views import representations as rep
-from workflow.web import db_session, lang
+from workflow.web import attachment_limit, attachment_response, db_session, lang
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.token", "api.openapi_document"}
@@ -95,7 +95,7 @@ def task_complete(task_id: int):
     data = _body("data").get("data")
     if not isinstance(data, dict):
         raise InvalidForm(Msg("表单有误，请按提示修改"), {"data": Msg("必填项，应为 JSON 对象")})
-    done = tasks.complete(db_session(), g.user, task_id, data, strict=True)
+    done = tasks.complete(db_session(), g.user, task_id, data, strict=True, limit=attachment_limit())
     return jsonify(rep.task(done, lang()))
 
 
@@ -111,7 +111,7 @@ def task_unclaim(task_id: int):
 
 @bp.post("/zones")
 def zone_create():
-    zone = zones.file_application(db_session(), g.user, _body(), strict=True)
+    zone = zones.file_application(db_session(), g.user, _body(), strict=True, limit=attachment_limit())
     return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone.id), lang())), 201
 
 
@@ -139,6 +139,44 @@ def zone_log(zone_id: int):
         raise InvalidForm(Msg("查询参数有误"), {"format": Msg("不是可选的值")})
     body, mimetype = eventlog.export(db_session(), g.user, zone_id, fmt, lang())
     return Response(body, mimetype=mimetype)
+
+
+@bp.get("/zones/<int:zone_id>/attachments")
+def attachment_list(zone_id: int):
+    _, items = documents.listing(db_session(), g.user, zone_id)
+    return jsonify(items=[rep.attachment(a) for a in items], total=len(items))
+
+
+@bp.post("/zones/<int:zone_id>/attachments")
+def attachment_upload(zone_id: int):
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType(Msg("请求体须为 multipart/form-data，文件放在 file 字段"))
+    extra = (set(request.form) | set(request.files)) - {"file"}
+    if extra:
+        raise InvalidForm(Msg("请求体有未知字段"), {k: Msg("不是此请求的字段") for k in extra})
+    sent = upload(request.files, "file")
+    if sent is None:
+        raise InvalidForm(Msg("请选择要上传的文件"), {"file": Msg("必填项")})
+    return jsonify(rep.attachment(documents.attach(db_session(), g.user, zone_id, sent, attachment_limit()))), 201
+
+
+@bp.get("/zones/<int:zone_id>/attachments/<int:attachment_id>")
+def attachment_download(zone_id: int, attachment_id: int):
+    item, content = documents.download(db_session(), g.user, zone_id, attachment_id)
+    return attachment_response(item.filename, item.content_type, content)
+
+
+@bp.get("/zones/<int:zone_id>/comments")
+def comment_list(zone_id: int):
+    items = documents.comments(db_session(), g.user, zone_id)
+    return jsonify(items=[rep.comment(c) for c in items], total=len(items))
+
+
+@bp.post("/zones/<int:zone_id>/comments")
+def comment_add(zone_id: int):
+    data = _body("body", "task_id")
+    item = documents.comment(db_session(), g.user, zone_id, data.get("body"), task_id=data.get("task_id"))
+    return jsonify(rep.comment(item)), 201
 
 
 @bp.get("/process-definitions")

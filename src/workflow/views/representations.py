@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.models import Event, HumanTask, ProcessVersion, Zone
+from workflow.models import Attachment, Comment, Event, HumanTask, ProcessVersion, Zone
 from workflow.modelxml import Element
 from workflow.services.zones import Trace
 
@@ -20,6 +20,17 @@ def task(t: HumanTask, lang: str) -> dict[str, Any]:
         "status": t.status.value, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
         "claimed_by": t.claimed_by.username if t.claimed_by else None,
     }
+
+
+def attachment(a: Attachment) -> dict[str, Any]:
+    return {"id": a.id, "zone_id": a.zone_id, "filename": a.filename, "content_type": a.content_type,
+            "size": a.size, "sha256": a.sha256, "task_id": a.task_id, "field": a.field,
+            "uploaded_at": iso(a.uploaded_at), "uploaded_by": a.uploaded_by.username if a.uploaded_by else None}
+
+
+def comment(c: Comment) -> dict[str, Any]:
+    return {"id": c.id, "zone_id": c.zone_id, "body": c.body, "at": iso(c.at), "author": c.author.username,
+            "task_id": c.task_id}
 
 
 def form(element: Element, lang: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from workflow.errors import InvalidForm, Msg, Text
 from workflow.services import tasks
 from workflow.views import form_values, login_required, refused
-from workflow.web import current_user, db_session, tr
+from workflow.web import attachment_limit, current_user, db_session, tr
 
 bp = Blueprint("tasks", __name__)
 
@@ -41,9 +41,9 @@ def unclaim(task_id: int):
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def complete(task_id: int):
-    values = form_values(tasks.form(db_session(), current_user(), task_id).form, request.form)
+    values = form_values(tasks.form(db_session(), current_user(), task_id).form, request.form, request.files)
     try:
-        done = tasks.complete(db_session(), current_user(), task_id, values)
+        done = tasks.complete(db_session(), current_user(), task_id, values, limit=attachment_limit())
     except InvalidForm as exc:
         page = tasks.page(db_session(), current_user(), task_id)
         errors = refused(exc)

@@ -7,12 +7,23 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from workflow import diagrams
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
+from workflow.services import documents, timeline, zones
 from workflow.services import dossier as dossiers
 from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
-from workflow.services import timeline, zones
 from workflow.views import form_values, login_required, query_id, refused
-from workflow.web import N_, current_user, db_session, lang, local_time, model_xml, outcome_label, status_label, tr
+from workflow.web import (
+    N_,
+    attachment_limit,
+    current_user,
+    db_session,
+    lang,
+    local_time,
+    model_xml,
+    outcome_label,
+    status_label,
+    tr,
+)
 
 bp = Blueprint("zones", __name__)
 
@@ -57,9 +68,9 @@ def new():
 @login_required
 def create():
     _, element = zones.application_form(db_session(), current_user())
-    values = form_values(element.form, request.form)
+    values = form_values(element.form, request.form, request.files)
     try:
-        zone = zones.file_application(db_session(), current_user(), values)
+        zone = zones.file_application(db_session(), current_user(), values, limit=attachment_limit())
     except InvalidForm as exc:
         errors = refused(exc)
         return render_template("zone_new.html", element=element, values=values, errors=errors,
@@ -74,6 +85,7 @@ def show(zone_id: int):
     trace = zones.trace(db_session(), current_user(), zone_id, query_id("instance"))
     filters = timeline.Filters(request.args.get("stage", ""), query_id("process"), request.args.get("actor", ""))
     return render_template("zone.html", trace=trace, chart=zones.rating_points(trace),
+                           papers=documents.on_zone(db_session(), current_user(), zone_id),
                            bands=zones.rating_bands(db_session()),
                            timeline=timeline.timeline(db_session(), trace, filters))
 

@@ -162,3 +162,10 @@ def run_year(app, session, year_start: datetime, rating_scores) -> datetime:
 
 
 operating_zone = approve_zone  # the name the operation-years tests use
+
+
+def bearer(client: FlaskClient, username: str) -> dict[str, str]:
+    """The Authorization header of a fresh API token for ``username``."""
+    response = client.post("/api/v1/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.json['token']}"}

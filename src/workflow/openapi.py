@@ -140,8 +140,12 @@ def document(application: Element | None = None) -> dict[str, Any]:
                               "description": "BPMN ids of its open tasks past their due date"},
                   "flows": {"type": "array", "items": {"type": "string"},
                             "description": "ids of the sequence flows the instance has taken"}})
-    version = _obj({"process_id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
-                    "filename": {"type": "string"}, "content_hash": {"type": "string"}, "deployed_at": _TIME})
+    version = _obj({"id": _ID, "process_id": {"type": "string"}, "version": {"type": "integer"},
+                    "name": {"type": "string"}, "filename": {"type": "string"},
+                    "content_hash": {"type": "string", "description": "SHA-256 of the BPMN and its DMN tables"},
+                    "deployed_at": _TIME, "deployed_by": _NULL_STR, "comment": {"type": "string"},
+                    "running_instances": {"type": "integer", "minimum": 0},
+                    "current": {"type": "boolean", "description": "the version new instances start on"}})
 
     def page(item: str) -> dict[str, Any]:
         return _obj({"items": {"type": "array", "items": _ref(item)}, "total": {"type": "integer", "minimum": 0}})
@@ -193,8 +197,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
             "responses": {"200": {"description": "The log", "content": {
                 "application/xml": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}},
                 **_errors(400, 401, 404)}}},
-        "/process-definitions": {"get": {"summary": "Deployed process versions",
-                                         "responses": {**_ok(200, page("ProcessDefinition")), **_errors(401)}}},
+        **_version_paths(page("ProcessDefinition")),
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3 document",
                                                         "content": {"application/json": {"schema": {
@@ -215,8 +218,53 @@ def document(application: Element | None = None) -> dict[str, Any]:
                 "Error": _obj({"error": {"type": "string"}, "message": {"type": "string"},
                                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}),
                 "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
-                "History": history, "ProcessDefinition": version, "Trace": trace,
+                "History": history, "ProcessDefinition": version, "Trace": trace, **_version_schemas(),
                 "Application": _application(application),
             },
         },
+    }
+
+
+def _version_schemas() -> dict[str, Any]:
+    problem = _obj({"file": {"type": "string"}, "element": {"type": "string"}, "message": {"type": "string"}})
+    change = _obj({"id": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"},
+                   "status": {"type": "string", "enum": ["added", "removed", "changed"]},
+                   "aspects": {"type": "array", "items": {"type": "string"},
+                               "description": "name, kind, properties, form: <field ids>, condition, candidates, "
+                                              "due, timer, targets, route, ..."}})
+    return {
+        "ModelProblems": _obj({"error": {"type": "string", "enum": ["invalid_model"]}, "message": {"type": "string"},
+                               "fields": {"type": "object"}, "problems": {"type": "array", "items": problem}}),
+        "ProcessDiff": _obj({"process_id": {"type": "string"}, "old": _ref("ProcessDefinition"),
+                             "new": _ref("ProcessDefinition"), "changes": {"type": "array", "items": change}}),
+    }
+
+
+def _version_paths(listing: dict[str, Any]) -> dict[str, Any]:
+    deployed = _obj({"items": {"type": "array", "items": {"allOf": [_ref("ProcessDefinition"), {
+        "type": "object", "properties": {"created": {"type": "boolean"}}}]}}})
+    upload = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                "description": ".bpmn files and the .dmn tables they use; all deploy or none does"},
+                       "comment": {"type": "string", "maxLength": 2000}}}}}}
+    problems = {"400": {"description": "Not deployed: every problem by file and element",
+                        "content": {"application/json": {"schema": _ref("ModelProblems")}}}}
+    return {
+        "/process-definitions": {
+            "get": {"summary": "Deployed process versions: who, when, why, how many instances run on each",
+                    "responses": {**_ok(200, listing), **_errors(401)}},
+            "post": {"summary": "Deploy new versions (process owners only; administrators without the role get 403)",
+                     "requestBody": upload,
+                     "responses": {**_ok(201, deployed, "Deployed (created: false for an unchanged file)"),
+                                   **problems, **_errors(401, 403, 413, 415)}}},
+        "/process-definitions/{version_id}/source.bpmn": {"get": {
+            "summary": "The deployed file exactly as uploaded (process owners, administrators)",
+            "parameters": _path_id("version_id"),
+            "responses": {"200": {"description": "BPMN XML", "content": {"application/xml": {
+                "schema": {"type": "string"}}}}, **_errors(401, 403, 404)}}},
+        "/process-definitions/{old_id}/diff/{new_id}": {"get": {
+            "summary": "What changed between two versions of one process",
+            "parameters": [*_path_id("old_id"), *_path_id("new_id")],
+            "responses": {**_ok(200, _ref("ProcessDiff")), **_errors(400, 401, 404)}}},
     }

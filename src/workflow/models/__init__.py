@@ -15,6 +15,7 @@ from workflow.models.process import (
     ChainHead,
     Event,
     HumanTask,
+    InstanceMigration,
     ProcessInstance,
     ProcessVersion,
     RefusalTally,
@@ -24,8 +25,8 @@ from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
 from workflow.roles import OrgKind, Role
 
 __all__ = [
-    "Adoption", "ApiToken", "Base", "CandidateKind", "ChainHead", "Event", "Experience", "HumanTask", "ItemStatus",
-    "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion",
-    "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord",
-    "ZoneStatus", "utcnow",
+    "Adoption", "ApiToken", "Base", "CandidateKind", "ChainHead", "Event", "Experience", "HumanTask",
+    "InstanceMigration", "ItemStatus", "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation",
+    "ProcessInstance", "ProcessVersion", "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User",
+    "UserRole", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
 ]

@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi
-from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, eventlog, logins, tasks, zones
+from workflow.errors import BadRequest, InvalidForm, InvalidModel, Msg, NotAuthenticated, UnsupportedMediaType
+from workflow.services import deploy, eventlog, logins, tasks, versions, zones
 from workflow.views import query_id
 from workflow.views import representations as rep
-from workflow.web import db_session, lang
+from workflow.web import db_session, lang, model_xml, tr
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.token", "api.openapi_document"}
@@ -143,8 +143,32 @@ def zone_log(zone_id: int):
 
 @bp.get("/process-definitions")
 def process_definitions():
-    versions = deploy.versions(db_session())
-    return jsonify(items=[rep.version(v, lang()) for v in versions], total=len(versions))
+    rows = versions.listing(db_session())
+    return jsonify(items=[rep.version(r.version, lang(), r.running, r.current) for r in rows], total=len(rows))
+
+
+@bp.post("/process-definitions")
+def process_deploy():
+    """Multipart upload (field ``file``, several allowed; ``comment``): 201, or 400 listing every problem."""
+    files = {f.filename: f.read() for f in request.files.getlist("file") if f.filename}
+    try:
+        results = deploy.upload(db_session(), g.user, files, request.form.get("comment", "").strip())
+    except InvalidModel as exc:
+        db_session().rollback()
+        problems = [{"file": p.file, "element": p.element_id, "message": p.message} for p in exc.problems]
+        return jsonify(error="invalid_model", message=tr(Msg("模型有问题，未部署")), fields={}, problems=problems), 400
+    return jsonify(items=[{**rep.version(v, lang()), "created": created} for v, created in results]), 201
+
+
+@bp.get("/process-definitions/<int:version_id>/source.bpmn")
+def process_source(version_id: int):
+    version = deploy.source(db_session(), g.user, version_id)
+    return model_xml(version.source, version.filename.removesuffix(".bpmn"))
+
+
+@bp.get("/process-definitions/<int:old_id>/diff/<int:new_id>")
+def process_diff(old_id: int, new_id: int):
+    return jsonify(rep.diff(versions.compare(db_session(), old_id, new_id), lang()))
 
 
 @bp.get("/openapi.json")

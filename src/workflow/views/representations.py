@@ -7,6 +7,7 @@ from typing import Any
 
 from workflow.models import Event, HumanTask, ProcessVersion, Zone
 from workflow.modelxml import Element
+from workflow.services.versions import Comparison
 from workflow.services.zones import Trace
 
 
@@ -72,6 +73,14 @@ def trace(t: Trace) -> dict[str, Any]:
     }
 
 
-def version(v: ProcessVersion, lang: str) -> dict[str, Any]:
-    return {"process_id": v.process_id, "version": v.version, "name": v.label(lang), "filename": v.filename,
-            "content_hash": v.content_hash, "deployed_at": iso(v.deployed_at)}
+def version(v: ProcessVersion, lang: str, running: int = 0, current: bool = False) -> dict[str, Any]:
+    return {"id": v.id, "process_id": v.process_id, "version": v.version, "name": v.label(lang),
+            "filename": v.filename, "content_hash": v.content_hash, "deployed_at": iso(v.deployed_at),
+            "deployed_by": v.deployed_by.username if v.deployed_by else None, "comment": v.comment,
+            "running_instances": running, "current": current}
+
+
+def diff(c: Comparison, lang: str) -> dict[str, Any]:
+    return {"process_id": c.old.process_id, "old": version(c.old, lang), "new": version(c.new, lang),
+            "changes": [{"id": x.id, "kind": x.kind, "name": x.name, "status": x.status, "aspects": list(x.aspects)}
+                        for x in c.diff.changes]}

@@ -171,6 +171,7 @@ EVENT_LABELS = {
     "task_unclaimed": N_("放弃认领"), "timer_failed": N_("定时处理失败"), "login": N_("登录成功"),
     "login_failed": N_("登录失败"), "login_locked": N_("登录被暂停"), "access_denied": N_("拒绝访问"),
     "user_created": N_("创建用户"), "user_changed": N_("修改用户"), "deployed": N_("部署流程"),
+    "instance_migrated": N_("迁移到新版本"), "migration_rolled_back": N_("撤销迁移"),
 }
 EVENT_CATEGORIES = {
     "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn")),
@@ -178,7 +179,7 @@ EVENT_CATEGORIES = {
     "login": (N_("登录记录"), ("login", "login_failed", "login_locked")),
     "refusal": (N_("拒绝访问"), ("access_denied",)),
     "accounts": (N_("账户管理"), ("user_created", "user_changed")),
-    "models": (N_("流程部署"), ("deployed",)),
+    "models": (N_("流程部署"), ("deployed", "instance_migrated", "migration_rolled_back")),
 }
 CHAIN_REASONS = {
     "edited": N_("内容与其哈希值不符（写入后被修改）"),

@@ -1,0 +1,89 @@
+"""Moving running instances to another version: the dry run, the bulk move, the history, and the way back."""
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import LIFECYCLE, START, act, application, user
+from workflow.errors import Conflict, NotFound, PermissionDenied
+from workflow.models import Event, HumanTask, InstanceMigration, ProcessVersion, TaskStatus
+from workflow.services import deploy, migrations, zones
+
+RENAMED = LIFECYCLE.read_bytes().replace('name="直属局推荐意见"'.encode(), 'name="直属局推荐"'.encode(), 1)
+
+
+def file(session, name):
+    return zones.file_application(session, user(session, "henan.gov"), application(zone_name=name), now=START)
+
+
+def two_zones_and_v2(session):
+    """Zone A waits for its recommendation; zone B has had it; v2 renames the recommendation task."""
+    a, b = file(session, "开封国检试验区"), file(session, "洛阳国检试验区")
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    session.expire_all()
+    if a.lifecycle.position != "bureau_recommendation":  # the inbox handed out b's task first
+        a, b = b, a
+    v1 = a.lifecycle.process_version
+    v2, _ = deploy.upload(session, user(session, "owner"), {"zone_lifecycle.bpmn": RENAMED})[0]
+    return a, b, v1, v2
+
+
+def test_the_dry_run_says_which_instances_can_move_and_why_not(session):
+    a, b, v1, v2 = two_zones_and_v2(session)
+    target, verdicts = migrations.plan(session, user(session, "owner"), v2.id, from_version_id=v1.id)
+    by_zone = {v.instance.zone_id: v for v in verdicts}
+    assert target.id == v2.id and set(by_zone) == {a.id, b.id}
+    assert by_zone[a.id].ok
+    assert by_zone[b.id].reasons == ["changed:bureau_recommendation"]  # it completed the task v2 changes
+    session.expire_all()
+    assert a.lifecycle.process_version_id == v1.id, "a dry run moves nothing"
+    assert session.scalars(select(InstanceMigration)).all() == []
+
+
+def test_a_bulk_move_takes_those_that_can_records_each_and_leaves_the_others(session):
+    a, b, v1, v2 = two_zones_and_v2(session)
+    _, verdicts = migrations.migrate(session, user(session, "owner"), v2.id, from_version_id=v1.id, now=START)
+    assert {v.instance.zone_id: v.moved for v in verdicts} == {a.id: True, b.id: False}
+    session.expire_all()
+    assert a.lifecycle.process_version_id == v2.id and b.lifecycle.process_version_id == v1.id
+    task = session.scalar(select(HumanTask).where(HumanTask.zone_id == a.id, HumanTask.status == TaskStatus.OPEN))
+    assert task.name == "直属局推荐"
+    [event] = session.scalars(select(Event).where(Event.kind == "instance_migrated")).all()
+    assert event.zone_id == a.id and event.comment == f"zone_lifecycle v{v1.version} → v{v2.version}"
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    session.expire_all()
+    assert a.lifecycle.position == "organise_acceptance", "the moved instance runs on"
+
+
+def test_a_moved_instance_goes_back_until_it_moves_on(session):
+    a, _, v1, v2 = two_zones_and_v2(session)
+    owner = user(session, "owner")
+    migrations.migrate(session, owner, v2.id, [a.lifecycle.id], now=START)
+    with pytest.raises(PermissionDenied):
+        migrations.rollback(session, user(session, "admin"), a.lifecycle.id)
+    migrations.rollback(session, owner, a.lifecycle.id, now=START)
+    session.expire_all()
+    assert a.lifecycle.process_version_id == v1.id
+    task = session.scalar(select(HumanTask).where(HumanTask.zone_id == a.id, HumanTask.status == TaskStatus.OPEN))
+    assert task.name == "直属局推荐意见"
+    assert session.scalar(select(Event).where(Event.kind == "migration_rolled_back")).zone_id == a.id
+    with pytest.raises(NotFound):
+        migrations.rollback(session, owner, a.lifecycle.id)
+    migrations.migrate(session, owner, v2.id, [a.lifecycle.id], now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    with pytest.raises(Conflict):
+        migrations.rollback(session, owner, a.lifecycle.id)
+    session.expire_all()
+    assert a.lifecycle.process_version_id == v2.id
+
+
+def test_only_process_owners_migrate_and_choices_are_checked(session):
+    a, _, v1, v2 = two_zones_and_v2(session)
+    with pytest.raises(PermissionDenied):
+        migrations.plan(session, user(session, "admin"), v2.id, from_version_id=v1.id)
+    owner = user(session, "owner")
+    _, [same] = migrations.plan(session, owner, v1.id, [a.lifecycle.id])
+    assert same.reasons == ["same_version"]
+    other = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == "zone_supervision"))
+    assert migrations.plan(session, owner, other.id, [a.lifecycle.id])[1][0].reasons == ["other_process"]
+    with pytest.raises(NotFound):
+        migrations.plan(session, owner, v2.id, [a.lifecycle.id, 99999])

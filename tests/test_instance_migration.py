@@ -1,9 +1,11 @@
 """Moving running instances to another version: the dry run, the bulk move, the history, and the way back."""
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
-from tests.conftest import LIFECYCLE, START, act, application, user
+from tests.conftest import LIFECYCLE, START, act, application, bearer, user
+from workflow.db import Database
 from workflow.errors import Conflict, NotFound, PermissionDenied
 from workflow.models import Event, HumanTask, InstanceMigration, ProcessVersion, TaskStatus
 from workflow.services import deploy, migrations, zones
@@ -87,3 +89,73 @@ def test_only_process_owners_migrate_and_choices_are_checked(session):
     assert migrations.plan(session, owner, other.id, [a.lifecycle.id])[1][0].reasons == ["other_process"]
     with pytest.raises(NotFound):
         migrations.plan(session, owner, v2.id, [a.lifecycle.id, 99999])
+
+
+def test_the_api_reports_a_dry_run_moves_and_moves_back(client, session):
+    a, b, v1, v2 = two_zones_and_v2(session)
+    owner = bearer(client, "owner")
+    body = {"target_version": v2.id, "from_version": v1.id, "dry_run": True}
+    report = client.post("/api/v1/migrations", json=body, headers=owner)
+    assert report.status_code == 200, report.json
+    items = {i["zone_id"]: i for i in report.json["items"]}
+    assert items[a.id]["can_move"] and not items[a.id]["moved"]
+    assert items[b.id]["reasons"] == ["changed:bureau_recommendation"]
+    moved = client.post("/api/v1/migrations", json={**body, "dry_run": False}, headers=owner).json
+    assert {i["zone_id"]: i["moved"] for i in moved["items"]} == {a.id: True, b.id: False}
+    back = client.post(f"/api/v1/instances/{items[a.id]['instance']}/rollback", headers=owner)
+    assert back.status_code == 200 and back.json["process_version"] == f"zone_lifecycle:{v1.version}"
+    assert client.post(f"/api/v1/instances/{items[a.id]['instance']}/rollback", headers=owner).status_code == 404
+    assert client.post("/api/v1/migrations", json=body, headers=bearer(client, "admin")).status_code == 403
+    bad = client.post("/api/v1/migrations", json={"target_version": "x", "instances": [0]}, headers=owner)
+    assert bad.status_code == 400 and set(bad.json["fields"]) == {"target_version", "instances"}
+    both = client.post("/api/v1/migrations", json={**body, "instances": [1]}, headers=owner)
+    assert both.status_code == 400
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("WORKFLOW_DATABASE_URL", url)
+    monkeypatch.setenv("WORKFLOW_SECRET_KEY", "cli-test")
+    monkeypatch.setenv("WORKFLOW_DEMO_PASSWORD", "demo-cli-1")
+    db = Database(url)
+    yield db
+    db.dispose()
+
+
+def test_the_command_line_migrates_with_a_dry_run_first(cli_db, tmp_path):
+    from workflow.cli import main
+
+    def run(*args):
+        return CliRunner().invoke(main, list(args))
+
+    assert run("init", "--demo").exit_code == 0
+    with cli_db.session() as session:
+        two_zones_and_v2(session)
+    dry = run("migrate", "--to", "zone_lifecycle:2", "--from", "zone_lifecycle:1", "--dry-run", "--as", "owner")
+    assert dry.exit_code == 1 and "changed:bureau_recommendation" in dry.output
+    assert "1 of 2 instance(s) can move to zone_lifecycle v2" in dry.output
+    moved = run("migrate", "--to", "zone_lifecycle:2", "--from", "zone_lifecycle:1", "--as", "owner")
+    assert "1 of 2 instance(s) moved" in moved.output
+    refused = run("migrate", "--to", "zone_lifecycle:2", "--from", "zone_lifecycle:1", "--as", "admin")
+    assert refused.exit_code == 1 and "流程管理员" in refused.output
+
+
+def test_the_page_runs_a_dry_run_then_the_move_and_offers_the_way_back(session, login_as):
+    a, b, v1, v2 = two_zones_and_v2(session)
+    owner = login_as("owner")
+    form = {"csrf_token": owner.csrf, "target": str(v2.id), "source": str(v1.id), "instances": ""}
+    page = owner.post("/processes/migrations", data={**form, "action": "dry_run"}).get_data(as_text=True)
+    assert "可以迁移" in page and "不能迁移" in page and "bureau_recommendation" in page
+    session.expire_all()
+    assert a.lifecycle.process_version_id == v1.id
+    page = owner.post("/processes/migrations", data={**form, "action": "migrate"}).get_data(as_text=True)
+    assert "已迁移" in page and "撤销迁移" in page
+    response = owner.post(f"/processes/migrations/{a.lifecycle.id}/rollback", data={"csrf_token": owner.csrf})
+    assert response.status_code == 302
+    session.expire_all()
+    assert a.lifecycle.process_version_id == v1.id
+    assert "已撤销" in owner.get("/processes/migrations").get_data(as_text=True)
+    assert login_as("admin").get("/processes/migrations").status_code == 403
+    bad = owner.post("/processes/migrations", data={**form, "source": "", "instances": "1; drop"})
+    assert bad.status_code == 400

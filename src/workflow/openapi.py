@@ -235,6 +235,13 @@ def _version_schemas() -> dict[str, Any]:
     return {
         "ModelProblems": _obj({"error": {"type": "string", "enum": ["invalid_model"]}, "message": {"type": "string"},
                                "fields": {"type": "object"}, "problems": {"type": "array", "items": problem}}),
+        "MigrationItem": _obj({"instance": _ID, "zone_id": _ID,
+                               "process_version": {"type": "string", "description": "process_id:version it was on"},
+                               "can_move": {"type": "boolean"}, "moved": {"type": "boolean"},
+                               "reasons": {"type": "array", "items": {"type": "string"}, "description":
+                                           "why it cannot move: completed, same_version, other_process, "
+                                           "unreadable, changed:<element>, removed:<element>, "
+                                           "subprocess_removed:<id>, failed:<element>"}}),
         "ProcessDiff": _obj({"process_id": {"type": "string"}, "old": _ref("ProcessDefinition"),
                              "new": _ref("ProcessDefinition"), "changes": {"type": "array", "items": change}}),
     }
@@ -263,6 +270,20 @@ def _version_paths(listing: dict[str, Any]) -> dict[str, Any]:
             "parameters": _path_id("version_id"),
             "responses": {"200": {"description": "BPMN XML", "content": {"application/xml": {
                 "schema": {"type": "string"}}}}, **_errors(401, 403, 404)}}},
+        "/migrations": {"post": {
+            "summary": "Move running instances to another version of their process (process owners): the chosen "
+                       "instances, or every running one on from_version; dry_run only reports",
+            "requestBody": _body(_obj({"target_version": _ID, "from_version": _ID,
+                                       "instances": {"type": "array", "items": _ID, "maxItems": 10000},
+                                       "dry_run": {"type": "boolean"}}, ["target_version"])),
+            "responses": {**_ok(200, _obj({"target": _ref("ProcessDefinition"), "dry_run": {"type": "boolean"},
+                                           "items": {"type": "array", "items": _ref("MigrationItem")}})),
+                          **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/instances/{instance_id}/rollback": {"post": {
+            "summary": "Move a migrated instance back to the version it came from (if it has not moved on since)",
+            "parameters": _path_id("instance_id"),
+            "responses": {**_ok(200, _obj({"instance": _ID, "process_version": {"type": "string"}})),
+                          **_errors(401, 403, 404, 409)}}},
         "/process-definitions/{old_id}/diff/{new_id}": {"get": {
             "summary": "What changed between two versions of one process",
             "parameters": [*_path_id("old_id"), *_path_id("new_id")],

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow import modeldiff
-from workflow.errors import InvalidForm, Msg
+from workflow.errors import InvalidForm, Msg, NotFound
 from workflow.models import ProcessInstance, ProcessVersion
 from workflow.services import deploy
 
@@ -47,3 +47,17 @@ def compare(session: Session, old_id: int, new_id: int) -> Comparison:
     if old.process_id != new.process_id:
         raise InvalidForm(Msg("只能比较同一流程的两个版本"), {"new": Msg("不是同一流程的版本")})
     return Comparison(old, new, modeldiff.compare(old.source, new.source))
+
+
+def by_reference(session: Session, reference: str) -> ProcessVersion:
+    """A version named as the command line names it: ``process_id:version`` (e.g. ``zone_lifecycle:2``) or its id."""
+    process_id, _, number = reference.rpartition(":")
+    if not number.isascii() or not number.isdigit():
+        raise InvalidForm(Msg("版本应写作 流程:版本号"), {"version": Msg("应写作 流程:版本号")})
+    if not process_id:
+        return deploy.version(session, int(number))
+    found = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                        ProcessVersion.version == int(number)))
+    if found is None:
+        raise NotFound(Msg("没有这个流程版本"))
+    return found

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from workflow import inputs, openapi
+from workflow import inputs, openapi, store
 from workflow.errors import BadRequest, InvalidForm, InvalidModel, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, eventlog, logins, tasks, versions, zones
+from workflow.services import deploy, eventlog, logins, migrations, tasks, versions, zones
 from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang, model_xml, tr
@@ -169,6 +169,43 @@ def process_source(version_id: int):
 @bp.get("/process-definitions/<int:old_id>/diff/<int:new_id>")
 def process_diff(old_id: int, new_id: int):
     return jsonify(rep.diff(versions.compare(db_session(), old_id, new_id), lang()))
+
+
+@bp.post("/migrations")
+def migrate():
+    """Move running instances to another version: ``dry_run`` reports only; one of ``instances``/``from_version``."""
+    data = _body("target_version", "instances", "from_version", "dry_run")
+    target, chosen, source, dry = _migration_request(data)
+    run = migrations.plan if dry else migrations.migrate
+    found, verdicts = run(db_session(), g.user, target, chosen, source)
+    return jsonify(target=rep.version(found, lang()), dry_run=dry, items=[rep.verdict(v) for v in verdicts])
+
+
+def _migration_request(data: dict[str, Any]) -> tuple[int, list[int], int | None, bool]:
+    errors = {}
+    target, source, chosen = data.get("target_version"), data.get("from_version"), data.get("instances", [])
+    if not _is_id(target):
+        errors["target_version"] = Msg("必填项，应为版本编号")
+    if source is not None and not _is_id(source):
+        errors["from_version"] = Msg("应为版本编号")
+    if not isinstance(chosen, list) or not all(_is_id(i) for i in chosen) or len(chosen) > migrations.MAX_BATCH:
+        errors["instances"] = Msg("应为流程实例编号的列表")
+    if not isinstance(data.get("dry_run", False), bool):
+        errors["dry_run"] = Msg("应为 true 或 false")
+    if errors:
+        raise InvalidForm(Msg("请求有误"), errors)
+    return target, chosen, source, data.get("dry_run", False)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= store.MAX_ID
+
+
+@bp.post("/instances/<int:instance_id>/rollback")
+def migration_rollback(instance_id: int):
+    record = migrations.rollback(db_session(), g.user, instance_id)
+    return jsonify(instance=instance_id, process_version=f"{record.from_version.process_id}:"
+                                                        f"{record.from_version.version}")
 
 
 @bp.get("/openapi.json")

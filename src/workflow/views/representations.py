@@ -7,6 +7,7 @@ from typing import Any
 
 from workflow.models import Event, HumanTask, ProcessVersion, Zone
 from workflow.modelxml import Element
+from workflow.services.migrations import Verdict
 from workflow.services.versions import Comparison
 from workflow.services.zones import Trace
 
@@ -84,3 +85,10 @@ def diff(c: Comparison, lang: str) -> dict[str, Any]:
     return {"process_id": c.old.process_id, "old": version(c.old, lang), "new": version(c.new, lang),
             "changes": [{"id": x.id, "kind": x.kind, "name": x.name, "status": x.status, "aspects": list(x.aspects)}
                         for x in c.diff.changes]}
+
+
+def verdict(v: Verdict) -> dict[str, Any]:
+    """One instance in a migration: where it was, whether it can move (or moved), and why not."""
+    return {"instance": v.instance.id, "zone_id": v.instance.zone_id,
+            "process_version": f"{v.instance.process_version.process_id}:{v.instance.process_version.version}",
+            "can_move": v.ok, "moved": v.moved, "reasons": list(v.reasons)}

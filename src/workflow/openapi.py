@@ -242,6 +242,13 @@ def _version_schemas() -> dict[str, Any]:
                                            "why it cannot move: completed, same_version, other_process, "
                                            "unreadable, changed:<element>, removed:<element>, "
                                            "subprocess_removed:<id>, failed:<element>"}}),
+        "Startable": _obj({"process_id": {"type": "string"}, "version": {"type": "integer"},
+                           "name": {"type": "string"}, "task": {"type": "string", "description": "its first task"},
+                           "fields": {"type": "array", "items": {"type": "object"},
+                                      "description": "the form of its first task, as in TaskDetail"}}),
+        "Instance": _obj({"id": _ID, "zone_id": _ID, "process_version": {"type": "string"},
+                          "active": {"type": "array", "items": {"type": "string"}}, "completed": {"type": "boolean"},
+                          "end_event": _NULL_STR}),
         "ProcessDiff": _obj({"process_id": {"type": "string"}, "old": _ref("ProcessDefinition"),
                              "new": _ref("ProcessDefinition"), "changes": {"type": "array", "items": change}}),
     }
@@ -270,6 +277,19 @@ def _version_paths(listing: dict[str, Any]) -> dict[str, Any]:
             "parameters": _path_id("version_id"),
             "responses": {"200": {"description": "BPMN XML", "content": {"application/xml": {
                 "schema": {"type": "string"}}}}, **_errors(401, 403, 404)}}},
+        "/zones/{zone_id}/processes": {
+            "get": {"summary": "Processes I may start for the zone now: deployed with the process property "
+                               "startable (zone statuses, or any) and I am a candidate of the first task",
+                    "parameters": _path_id("zone_id"),
+                    "responses": {**_ok(200, _obj({"items": {"type": "array", "items": _ref("Startable")},
+                                                   "total": {"type": "integer", "minimum": 0}})),
+                                  **_errors(401, 404)}},
+            "post": {"summary": "Start one for the zone, completing its first task with data",
+                     "parameters": _path_id("zone_id"),
+                     "requestBody": _body(_obj({"process_id": {"type": "string"}, "data": {"type": "object"}},
+                                               ["process_id"])),
+                     "responses": {**_ok(201, _ref("Instance"), "Started"),
+                                   **_errors(400, 401, 403, 404, 409, 413, 415)}}},
         "/migrations": {"post": {
             "summary": "Move running instances to another version of their process (process owners): the chosen "
                        "instances, or every running one on from_version; dry_run only reports",

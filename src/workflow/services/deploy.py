@@ -31,6 +31,9 @@ def contract_problems(filename: str, model: engine.Model) -> list[engine.Problem
         for field in element.form:
             if field.id == "decision" and field.type != "enum":
                 problems.append(engine.Problem(filename, element.id, "a field named decision must be an enum"))
+    from workflow.services import startable  # it starts deployed versions: imports this module
+
+    problems.extend(engine.Problem(filename, model.process_id, p) for p in startable.problems(model))
     needed = _FIRST_TASK_FIELDS.get(model.process_id)
     return problems + _first_task_problems(filename, model, needed) if needed else problems
 

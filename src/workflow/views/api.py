@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi, store
 from workflow.errors import BadRequest, InvalidForm, InvalidModel, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, eventlog, logins, migrations, tasks, versions, zones
+from workflow.services import deploy, eventlog, logins, migrations, startable, tasks, versions, zones
 from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang, model_xml, tr
@@ -125,6 +125,25 @@ def zone_list():
 @bp.get("/zones/<int:zone_id>")
 def zone_detail(zone_id: int):
     return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone_id), lang()))
+
+
+@bp.get("/zones/<int:zone_id>/processes")
+def zone_processes(zone_id: int):
+    """The processes I may start for the zone now (those whose ``startable`` property allows it)."""
+    found = startable.available(db_session(), g.user, zone_id)
+    return jsonify(items=[rep.startable(s, lang()) for s in found], total=len(found))
+
+
+@bp.post("/zones/<int:zone_id>/processes")
+def zone_process_start(zone_id: int):
+    body = _body("process_id", "data")
+    process_id, data = body.get("process_id"), body.get("data", {})
+    errors = {k: m for k, m, ok in (("process_id", Msg("必填项，应为文本"), isinstance(process_id, str)),
+                                    ("data", Msg("必填项，应为 JSON 对象"), isinstance(data, dict))) if not ok}
+    if errors:
+        raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
+    instance = startable.start(db_session(), g.user, zone_id, process_id, data, strict=True)
+    return jsonify(rep.instance(instance)), 201
 
 
 @bp.get("/zones/<int:zone_id>/trace")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.models import Event, HumanTask, ProcessVersion, Zone
+from workflow.models import Event, HumanTask, ProcessInstance, ProcessVersion, Zone
 from workflow.modelxml import Element
 from workflow.services.migrations import Verdict
+from workflow.services.startable import Startable
 from workflow.services.versions import Comparison
 from workflow.services.zones import Trace
 
@@ -92,3 +93,15 @@ def verdict(v: Verdict) -> dict[str, Any]:
     return {"instance": v.instance.id, "zone_id": v.instance.zone_id,
             "process_version": f"{v.instance.process_version.process_id}:{v.instance.process_version.version}",
             "can_move": v.ok, "moved": v.moved, "reasons": list(v.reasons)}
+
+
+def startable(s: Startable, lang: str) -> dict[str, Any]:
+    """A process one may start for a zone, with the form of its first task."""
+    return {"process_id": s.version.process_id, "version": s.version.version, "name": s.version.label(lang),
+            "task": s.element.label(lang), **form(s.element, lang)}
+
+
+def instance(i: ProcessInstance) -> dict[str, Any]:
+    return {"id": i.id, "zone_id": i.zone_id,
+            "process_version": f"{i.process_version.process_id}:{i.process_version.version}",
+            "active": [p for p in i.position.split(",") if p], "completed": i.completed, "end_event": i.end_event}

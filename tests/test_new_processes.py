@@ -80,3 +80,19 @@ def test_a_bad_startable_property_is_refused_at_deploy(client):
     response = deploy(client, bad)
     assert response.status_code == 400
     assert any("startable" in p["message"] for p in response.json["problems"])
+
+
+def test_the_zone_page_offers_it_to_its_candidates_and_shows_its_records(client, session, zone, login_as):
+    deploy(client)
+    hq = login_as("hq.clearance")
+    page = hq.get(f"/zones/{zone.id}").get_data(as_text=True)
+    path = f"/zones/{zone.id}/processes/special_inspection/new"
+    assert path in page and "年度专项检查" in page
+    assert path not in login_as("henan.bureau").get(f"/zones/{zone.id}").get_data(as_text=True)
+    assert 'name="scope"' in hq.get(path).get_data(as_text=True)
+    assert hq.post(path, data={"csrf_token": hq.csrf, "scope": ""}).status_code == 400
+    response = hq.post(path, data={"csrf_token": hq.csrf, "scope": "冷链食品专项"})
+    assert response.status_code == 302
+    page = hq.get(f"/zones/{zone.id}").get_data(as_text=True)
+    assert "冷链食品专项" in page and "制定检查方案" in page
+    assert login_as("henan.bureau").get(path).status_code == 403

@@ -10,7 +10,7 @@ from workflow.exports import to_csv
 from workflow.services import dossier as dossiers
 from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
-from workflow.services import timeline, zones
+from workflow.services import startable, timeline, zones
 from workflow.views import form_values, login_required, query_id, refused
 from workflow.web import N_, current_user, db_session, lang, local_time, model_xml, outcome_label, status_label, tr
 
@@ -75,6 +75,7 @@ def show(zone_id: int):
     filters = timeline.Filters(request.args.get("stage", ""), query_id("process"), request.args.get("actor", ""))
     return render_template("zone.html", trace=trace, chart=zones.rating_points(trace),
                            bands=zones.rating_bands(db_session()),
+                           startable=startable.available(db_session(), current_user(), zone_id),
                            timeline=timeline.timeline(db_session(), trace, filters))
 
 

@@ -101,3 +101,25 @@ def test_added_and_removed_elements_are_found():
     diff = modeldiff.compare(old, new)
     assert diff.ids("removed") == ["not_recommended"]
     assert diff.ids("added") == ["not_recommended_2"]
+
+
+def test_the_comparison_and_migration_pages_speak_english(client, session, login_as):
+    import re
+    headers = bearer(client, "owner")
+    new_id = deploy(client, headers, ("zone_lifecycle.bpmn", _changed_model())).json["items"][0]["id"]
+    old_id = session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_id == "zone_lifecycle",
+                                                            ProcessVersion.version == 1))
+    owner = login_as("owner")
+    owner.get("/processes?lang=en")
+    chinese = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+    def left(response):
+        # what people typed: the renamed task (no English name of its own here), the owner's display name
+        text = response.get_data(as_text=True).replace("推荐", "").replace("流程管理员", "")
+        return chinese.findall(re.sub(r'lang="zh-CN"[^>]*>[^<]*<', "", text))
+
+    for path in (f"/processes/compare?old={old_id}&new={new_id}", "/processes/migrations", "/processes"):
+        assert not left(owner.get(path)), path
+    report = owner.post("/processes/migrations", data={"csrf_token": owner.csrf, "target": str(new_id),
+                                                        "source": str(old_id), "action": "dry_run"})
+    assert report.status_code == 200 and not left(report)

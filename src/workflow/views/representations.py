@@ -84,8 +84,8 @@ def version(v: ProcessVersion, lang: str, running: int = 0, current: bool = Fals
 
 def diff(c: Comparison, lang: str) -> dict[str, Any]:
     return {"process_id": c.old.process_id, "old": version(c.old, lang), "new": version(c.new, lang),
-            "changes": [{"id": x.id, "kind": x.kind, "name": x.name, "status": x.status, "aspects": list(x.aspects)}
-                        for x in c.diff.changes]}
+            "changes": [{"id": x.id, "kind": x.kind, "name": x.label(lang), "status": x.status,
+                         "aspects": list(x.aspects)} for x in c.diff.changes]}
 
 
 def verdict(v: Verdict) -> dict[str, Any]:

@@ -8,15 +8,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow.errors import InvalidForm, Msg
 from workflow.services import migrations, versions
-from workflow.views import login_required
+from workflow.views import login_required, refused
 from workflow.web import current_user, db_session, tr
 
 bp = Blueprint("migrations", __name__, url_prefix="/processes/migrations")
 
 
-def _page(target=None, verdicts=None, dry_run=True, form=None):
+def _page(target=None, verdicts=None, dry_run=True, form=None, errors=None):
     return render_template("migrations.html", rows=versions.listing(db_session()), target=target, verdicts=verdicts,
-                           dry_run=dry_run, form=form or {},
+                           dry_run=dry_run, form=form or {}, errors=errors or {},
                            recent=migrations.recent(db_session(), current_user()))
 
 
@@ -39,9 +39,12 @@ def _ids(name: str, many: bool = False) -> list[int]:
 def run():
     """``action`` is ``dry_run`` (report only) or ``migrate``."""
     dry_run = request.form.get("action") != "migrate"
-    target, source = (_ids("target") or [0])[0], (_ids("source") or [None])[0]
-    act = migrations.plan if dry_run else migrations.migrate
-    found, verdicts = act(db_session(), current_user(), target, _ids("instances", many=True), source)
+    try:
+        target, source = (_ids("target") or [0])[0], (_ids("source") or [None])[0]
+        act = migrations.plan if dry_run else migrations.migrate
+        found, verdicts = act(db_session(), current_user(), target, _ids("instances", many=True), source)
+    except InvalidForm as exc:
+        return _page(form=request.form, errors=refused(exc)), 400
     return _page(found, verdicts, dry_run, request.form)
 
 

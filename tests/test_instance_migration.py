@@ -151,6 +151,8 @@ def test_the_page_runs_a_dry_run_then_the_move_and_offers_the_way_back(session, 
     assert a.lifecycle.process_version_id == v1.id
     page = owner.post("/processes/migrations", data={**form, "action": "migrate"}).get_data(as_text=True)
     assert "已迁移" in page and "撤销迁移" in page
+    zone_page = owner.get(f"/zones/{a.id}").get_data(as_text=True)
+    assert "迁移到新版本" in zone_page and f"zone_lifecycle v{v1.version} → v{v2.version}" in zone_page
     response = owner.post(f"/processes/migrations/{a.lifecycle.id}/rollback", data={"csrf_token": owner.csrf})
     assert response.status_code == 302
     session.expire_all()

@@ -46,6 +46,18 @@ def application(**overrides) -> dict:
     return data
 
 
+def process_xml(body: str, namespaces: str = 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"') -> bytes:
+    """A BPMN document with one executable process ``p``: a start event ``start`` (flow ``f1`` out), then ``body``."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" {namespaces}
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    {body}
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
 @pytest.fixture(scope="session")
 def model() -> engine.Model:
     return engine.compile_model({LIFECYCLE.name: LIFECYCLE.read_bytes()})

@@ -1,6 +1,7 @@
 import pytest
 
-from workflow import forms
+from tests.conftest import process_xml
+from workflow import engine, forms
 from workflow.errors import InvalidForm
 from workflow.modelxml import Field, Option
 
@@ -82,6 +83,33 @@ def test_required_if_applies_only_for_the_named_value():
 def test_readonly_fields_keep_the_model_default():
     ro = field("r", constraints=(("readonly", None),), default="fixed")
     assert forms.clean([ro], {"r": "changed"}) == {"r": "fixed"}
+
+
+def test_readonly_fields_without_a_default_are_left_out_so_the_task_keeps_their_value():
+    ro = field("r", constraints=(("readonly", None), ("required", None)))
+    assert forms.clean([ro, DECISION], {"r": "changed", "decision": "pass"}) == {"decision": "pass"}
+
+
+def test_completing_a_task_with_a_readonly_field_keeps_the_earlier_value():
+    model = engine.compile_model({"m.bpmn": process_xml("""
+      <bpmn:userTask id="a" camunda:candidateGroups="bureau"><bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="amount" label="A" type="long" /></camunda:formData></bpmn:extensionElements>
+        <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+      <bpmn:userTask id="b" camunda:candidateGroups="bureau"><bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="amount" label="A" type="long"><camunda:validation>
+          <camunda:constraint name="readonly" /></camunda:validation></camunda:formField>
+        <camunda:formField id="note" label="N" type="string" /></camunda:formData></bpmn:extensionElements>
+        <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+      <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a" />
+      <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="b" />
+      <bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="end" />""")})
+    run = model.start()
+    first = run.ready_tasks()[0]
+    run.complete(first.engine_id, forms.clean(first.element.form, {"amount": "120"}))
+    second = run.ready_tasks()[0]
+    run.complete(second.engine_id, forms.clean(second.element.form, {"amount": "", "note": "ok"}))
+    assert run.completed and run.data["amount"] == 120 and run.data["note"] == "ok"
 
 
 def test_strict_refuses_unknown_keys():

@@ -20,7 +20,8 @@ def through(activity: str) -> bytes:
 
 
 def multi_instance(cardinality: str) -> bytes:
-    return through(f"""<bpmn:task id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    return through(f"""<bpmn:task id="x" camunda:candidateGroups="bureau"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing>
       <bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>
       </bpmn:multiInstanceLoopCharacteristics></bpmn:task>""")
 
@@ -130,7 +131,7 @@ def test_values_that_overflow_are_refused_at_lint_naming_the_element(content, el
 
 def test_sensible_timers_and_starts_pass():
     for content in (timer("timeDuration", '"P30D"'), timer("timeDate", '"2030-01-01T09:00:00+08:00"'),
-                    timer("timeCycle", '"R4/P3M"'), timer("timeDuration", 'after(x, "P1D")')):
+                    timer("timeCycle", '"R4/P3M"'), timer("timeDuration", 'after(period_start, "P1D")')):
         assert lint(content) == [], content
     assert lint(ending("p_next"), known={"p_next"}) == []
     assert lint(ending("p"), known=set()) == [], "a process may start itself again (the next period)"
@@ -171,18 +172,18 @@ def test_the_engine_stops_what_slipped_past_lint(unlinted, content, element, fra
 
 
 def test_a_cardinality_from_task_data_is_checked_before_any_instance_exists():
-    model = engine.compile_model({"m.bpmn": multi_instance("count")})
+    model = engine.compile_model({"m.bpmn": multi_instance("period_no")})  # a name the start data provides
     with pytest.raises(EngineFailure, match="not 1,000,000,000") as failed:
-        model.start({"count": 10**9})
+        model.start({"period_no": 10**9})
     assert failed.value.element_id == "x"
-    assert [t.bpmn_id for t in model.start({"count": 3}).ready_tasks()] == ["x", "x", "x"]
+    assert [t.bpmn_id for t in model.start({"period_no": 3}).ready_tasks()] == ["x", "x", "x"]
 
 
 def test_a_timer_computed_from_task_data_is_checked_before_the_engine_parses_it():
-    model = engine.compile_model({"m.bpmn": timer("timeDuration", 'f"P{days}D"')})
+    model = engine.compile_model({"m.bpmn": timer("timeDuration", 'f"P{period_no}D"')})  # start data provides it
     with pytest.raises(EngineFailure, match="longer than 100 years"):
-        model.start({"days": 999_999_999})
-    assert model.start({"days": 3}).next_timer() is not None
+        model.start({"period_no": 999_999_999})
+    assert model.start({"period_no": 3}).next_timer() is not None
 
 
 def test_each_engine_call_has_a_budget_of_steps_and_time(monkeypatch):

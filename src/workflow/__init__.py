@@ -12,7 +12,7 @@ from workflow.config import ROOT
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: config -> database -> web glue -> blueprints -> error handlers."""
-    from workflow import web
+    from workflow import requestlog, web
     from workflow.db import Database
     from workflow.views import register
 
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["workflow.db"] = Database(settings["DATABASE_URL"])
+    requestlog.init_app(app)
     web.init_app(app)
     register(app)
     return app

@@ -1,4 +1,4 @@
-"""`workflow init|serve|user add|org add|deploy|migrate|lint`."""
+"""`workflow init|serve|user add|org add|deploy|migrate|lint|backup|restore`."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def init(demo: bool) -> None:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             sys.exit(1)
+    db.dispose()
     click.echo(f"database ready; {result['versions_created']} model version(s) deployed, "
                f"{result['users_created']} demo user(s) created")
 
@@ -346,22 +347,63 @@ def audit_head() -> None:
     click.echo(f"{head.seq}:{head.hash} {head.updated_at.isoformat() if head.updated_at else ''}".rstrip())
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Back up the database into the new FILE while it runs (SQLite: online backup API; PostgreSQL: pg_dump -Fc)."""
+    from workflow import backup
+    from workflow.errors import BackupFailed
+
+    settings = configuration.load()
+    try:
+        done = backup.backup(settings["DATABASE_URL"], file)
+    except BackupFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"{done.path}: {done.kind} backup, {done.size} bytes")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace what the database holds (default: it must be empty).")
+def restore_command(file: Path, replace: bool) -> None:
+    """Restore a backup made by `workflow backup` into the database; stop servers and workers first.
+
+    Then run `workflow init`, which brings a backup of an older release to the current schema.
+    """
+    from workflow import backup
+    from workflow.errors import BackupFailed
+
+    settings = configuration.load()
+    try:
+        done = backup.restore(settings["DATABASE_URL"], file, replace)
+    except BackupFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"{done.path}: restored ({done.kind}); now run `workflow init`")
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def lint(files: tuple[Path, ...]) -> None:
-    """Check BPMN files; print file:element: message for each problem; exit 1 on any."""
-    from workflow import engine, modelxml
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fix", is_flag=True, help="Rewrite the simple, safe cases in the files and show the diff.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show the diff --fix would make, without writing.")
+def lint(files: tuple[Path, ...], output: str, fix: bool, show_diff: bool) -> None:
+    """Check BPMN and DMN files; print file:element: message per problem; exit 1 on any error."""
+    from workflow import fixes, linting
 
-    failed = False
-    tables = {p.name: p.read_bytes() for f in files for p in sorted(f.parent.glob("*.dmn"))}
-    beside = {p for f in files for p in f.parent.glob("*.bpmn")} | set(files)
-    known = modelxml.process_ids(p.read_bytes() for p in sorted(beside) if p.suffix == ".bpmn")
-    for path in (f for f in files if f.suffix != ".dmn"):
-        used = modelxml.decision_files(path.read_bytes(), tables)
-        problems = engine.lint({str(path): path.read_bytes(), **used}, known=known)
-        for problem in problems:
-            click.echo(str(problem))
-        if not problems:
-            click.echo(f"{path}: ok")
-        failed = failed or bool(problems)
-    sys.exit(1 if failed else 0)
+    for path in files if fix or show_diff else ():
+        before = path.read_text(encoding="utf-8")
+        after, count = fixes.fix_text(before)
+        if count:
+            click.echo(fixes.diff(str(path), before, after), err=output == "json", nl=False)
+            if fix:
+                path.write_text(after, encoding="utf-8")
+    reports = linting.lint_paths(files)
+    if output == "json":
+        click.echo(linting.as_json(reports))
+    else:
+        for report in reports:
+            for line in report.lines():
+                click.echo(line)
+    sys.exit(0 if all(r.ok for r in reports) else 1)

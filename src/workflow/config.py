@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_HOURS": 12,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "TRUSTED_PROXIES": 0,
+    "REQUEST_LOG": "json",
+    "METRICS_TOKEN": "",
 }
 
 

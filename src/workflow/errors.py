@@ -165,3 +165,7 @@ class EngineFailure(WorkflowError):
 
     def __str__(self) -> str:
         return str(self.detail)
+
+
+class BackupFailed(WorkflowError):
+    """`workflow backup` or `workflow restore` refused or failed (the command line only; the message is English)."""

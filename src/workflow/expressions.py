@@ -174,6 +174,11 @@ def _parse(expression: str) -> ast.Expression:
             "JUEL/FEEL syntax (${...}) is not supported: write a Python expression, "
             'e.g. decision == "pass"'
         )
+    if expression.strip().startswith("=") and not expression.strip().startswith("=="):
+        raise InvalidExpression(
+            "FEEL syntax (=...) is not supported: write a Python expression, "
+            'e.g. decision == "pass"'
+        )
     try:
         return ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:

@@ -37,7 +37,8 @@ def clean(fields: Sequence[Field], raw: Mapping[str, Any], *, strict: bool = Fal
             errors[key] = Msg("不是此表单的字段")
     for field in fields:
         if field.has("readonly"):
-            data[field.id] = field.default
+            if field.default is not None:  # the model fixes the value; without one, the task keeps what it has
+                data[field.id] = field.default
             continue
         try:
             value = raw.get(field.id)
@@ -47,7 +48,7 @@ def clean(fields: Sequence[Field], raw: Mapping[str, Any], *, strict: bool = Fal
         except _Bad as bad:
             errors[field.id] = bad.msg
     for field in fields:
-        if field.id not in errors and _conditionally_required(field, data) and _empty(data[field.id]):
+        if field.id in data and _conditionally_required(field, data) and _empty(data[field.id]):
             errors[field.id] = Msg("必填项")
     if errors:
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from workflow import expressions
+from workflow import expressions, fixes
 from workflow.errors import InvalidExpression
 from workflow.roles import lane_role
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+ACTIVITI = "http://activiti.org/bpmn"
+DOCTYPE_REFUSED = "a DOCTYPE is not allowed in a model (no entities, no external DTD): remove it"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 
 FIELD_TYPES = {"string", "text", "long", "boolean", "date", "enum"}
@@ -43,21 +45,52 @@ def resolve(names: tuple[str, ...], data: dict) -> tuple[str, ...]:
     return tuple(out)
 _ACTIVITIES = {"task", "subProcess", "callActivity"}
 _EXPRESSIONS = {"conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
-                "completionCondition", "loopCondition"}
+                "completionCondition", "loopCondition", "condition"}
+_TIMER_KINDS = {"timeDuration", "timeDate", "timeCycle"}
 _PASS_THROUGH = {"exclusiveGateway", "parallelGateway", "inclusiveGateway"}
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A model problem, located by file and element id."""
+    """A model problem, located by file and element id; an ``error`` refuses the model, a ``warning`` does not."""
 
     file: str
     element_id: str
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.element_id}" if self.element_id else self.file
-        return f"{where}: {self.message}"
+        return f"{where}: {'warning: ' if self.severity == 'warning' else ''}{self.message}"
+
+    def as_json(self) -> dict[str, str]:
+        return {"element": self.element_id, "severity": self.severity, "message": self.message}
+
+
+class RefusedXML(etree.XMLSyntaxError):
+    """XML the application will not read, although it is well-formed (a DOCTYPE)."""
+
+
+def parse(content: bytes):
+    """The root of a model document; refuses a DOCTYPE as a class (entities, external DTDs).
+
+    Elements and attributes in the Activiti namespace are read as Camunda's (the two dialects share them).
+    """
+    root = etree.fromstring(content, _SAFE_XML)
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise RefusedXML(DOCTYPE_REFUSED, 0, 0, 0)
+    if ACTIVITI.encode() in content:
+        _as_camunda(root)
+    return root
+
+
+def _as_camunda(root) -> None:
+    for node in root.iter(etree.Element):
+        if etree.QName(node).namespace == ACTIVITI:
+            node.tag = f"{{{CAMUNDA}}}{etree.QName(node).localname}"
+        for key in [k for k in node.attrib if k.startswith(f"{{{ACTIVITI}}}")]:
+            node.set(f"{{{CAMUNDA}}}{etree.QName(key).localname}", node.attrib.pop(key))
 
 
 @dataclass(frozen=True)
@@ -232,7 +265,7 @@ class Layout:
 
 def layout(xml: bytes | str) -> Layout:
     """The diagram interchange of the first diagram in a BPMN document."""
-    root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml, _SAFE_XML)
+    root = parse(xml.encode() if isinstance(xml, str) else xml)
     shapes, edges = {}, {}
     for shape in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape"):
         bounds = shape.find("{http://www.omg.org/spec/DD/20100524/DC}Bounds")
@@ -282,7 +315,7 @@ def read_elements(filename: str, root) -> tuple[dict[str, Element], list[str], l
             kind = etree.QName(node).localname
             if kind in _EXPRESSIONS:
                 owner = node.getparent() if kind == "conditionExpression" else node.getparent().getparent()
-                problems.extend(_check_expression(filename, owner.get("id", ""), node.text))
+                problems.extend(_check_expression(filename, owner.get("id", ""), node.text, kind))
             elif node.get("id") and (kind.endswith(("Task", "Event", "Gateway")) or kind in _ACTIVITIES):
                 element = _element(node, _lane_of(node, lanes), flows, targets)
                 elements[element.id] = element
@@ -301,11 +334,17 @@ def _lane_of(node, lanes: dict[str, tuple[str, str, str]]) -> tuple[str, str, st
     return ("", "", "")
 
 
-def _check_expression(filename: str, element_id: str, text: str | None) -> list[Problem]:
+def _check_expression(filename: str, element_id: str, text: str | None, kind: str = "") -> list[Problem]:
+    duration = fixes.unquoted_duration(text or "") if kind in _TIMER_KINDS else None
+    if duration:
+        return [Problem(filename, element_id, f"timer {kind} {(text or '').strip()!r} is read as a task-data name, "
+                        f"not a duration (expressions are Python, not JUEL/FEEL): quote it: \"{duration}\"")]
     try:
         expressions.check(text or "")
     except InvalidExpression as exc:
-        return [Problem(filename, element_id, f"expression {(text or '').strip()!r}: {exc.message}")]
+        rewrite = fixes.fixed_expression(kind, text or "")
+        hint = f"; write: {rewrite}" if rewrite else ""
+        return [Problem(filename, element_id, f"expression {(text or '').strip()!r}: {exc.message}{hint}")]
     return []
 
 
@@ -334,7 +373,7 @@ def process_ids(contents: Iterable[bytes]) -> set[str]:
     ids = set()
     for content in contents:
         try:
-            root = etree.fromstring(content, _SAFE_XML)
+            root = parse(content)
         except etree.XMLSyntaxError:
             continue
         ids.update(p.get("id", "") for p in root.iterfind(f"{{{BPMN}}}process"))
@@ -344,13 +383,13 @@ def process_ids(contents: Iterable[bytes]) -> set[str]:
 def decision_files(bpmn: bytes, tables: dict[str, bytes]) -> dict[str, bytes]:
     """The DMN files among ``tables`` that define a decision the BPMN refers to (camunda:decisionRef)."""
     try:
-        refs = set(etree.fromstring(bpmn, _SAFE_XML).xpath("//@camunda:decisionRef", namespaces=NS))
+        refs = set(parse(bpmn).xpath("//@camunda:decisionRef", namespaces=NS))
     except etree.XMLSyntaxError:
         return {}
     used = {}
     for name, content in tables.items():
         try:
-            ids = {d.get("id") for d in etree.fromstring(content, _SAFE_XML).iter("{*}decision")}
+            ids = {d.get("id") for d in parse(content).iter("{*}decision")}
         except etree.XMLSyntaxError:
             continue
         if ids & refs:
@@ -369,7 +408,7 @@ def rating_bands(tables: dict[str, str | bytes], output: str = "rating") -> list
     """
     for content in tables.values():
         try:
-            root = etree.fromstring(content.encode() if isinstance(content, str) else content, _SAFE_XML)
+            root = parse(content.encode() if isinstance(content, str) else content)
         except etree.XMLSyntaxError:
             continue
         for table in root.iter("{*}decisionTable"):

@@ -19,20 +19,19 @@ _STATUS_PROPERTIES = {"stage": _ZONE_STATUSES, "zone_status": _ZONE_STATUSES,
 
 
 def element_problems(filename: str, el: Element) -> list[Problem]:
-    """Problems of one element: its flows, who acts, its deadline, its form."""
+    """Problems of one element: who acts, its deadline, its form (flows: :mod:`workflow.flowrules`)."""
     problems = []
 
     def bad(message: str) -> None:
         problems.append(Problem(filename, el.id, message))
 
-    if el.kind not in {"endEvent"} and not el.outgoing:
-        bad("has no outgoing sequence flow: the process would stop here")
-    if el.kind not in {"startEvent", "boundaryEvent"} and not el.incoming:
-        bad("has no incoming sequence flow: nothing can reach it")
     if el.kind == "scriptTask":
         bad("script tasks are not allowed: model expressions may not run code")
     if el.kind == "businessRuleTask" and not el.decision_ref:
         bad("a business rule task needs camunda:decisionRef (the id of a DMN decision)")
+    if el.kind == "task" and not (el.groups or el.candidate_users or el.assignee):
+        bad("a plain bpmn:task waits for a person like a user task, but it names no camunda:candidateGroups, "
+            "candidateUsers or assignee and its lane is not named after a role: it would land in nobody's inbox")
     if el.kind in HUMAN and not (el.groups or el.candidate_users or el.assignee):
         bad("no camunda:candidateGroups, candidateUsers or assignee, and its lane is not named after a role "
             "(lane_<role> or the role key): nobody could act on this task")
@@ -43,7 +42,10 @@ def element_problems(filename: str, el: Element) -> list[Problem]:
     for attr, values in (("candidateGroups", el.candidate_groups), ("candidateUsers", el.candidate_users),
                          ("assignee", (el.assignee,)), ("dueDate", (el.due,))):
         for value in values:
-            if ("${" in value or "#{" in value) and not (attr != "dueDate" and VARIABLE.match(value)):
+            if attr == "dueDate" and ("${" in value or "#{" in value):
+                bad(f"camunda:dueDate takes an ISO 8601 duration counted from when the task opens, e.g. P7D, "
+                    f"not an expression: {value}")
+            elif ("${" in value or "#{" in value) and not VARIABLE.match(value):
                 bad(f"camunda:{attr} takes plain names or one task-data variable like ${{unit_concerned}}, "
                     f"not an expression: {value}")
     for prop, allowed in _STATUS_PROPERTIES.items():
@@ -52,7 +54,7 @@ def element_problems(filename: str, el: Element) -> list[Problem]:
             bad(f"property {prop} must be one of {', '.join(allowed)}, got {value!r}")
     due_problem = duration_problem(el.due) if el.due and "${" not in el.due else None
     if due_problem:
-        bad(f"camunda:dueDate: {due_problem}")
+        bad(f"camunda:dueDate: {due_problem}; write an ISO 8601 duration from when the task opens, e.g. P7D")
     ids = [f.id for f in el.form]
     if len(ids) != len(set(ids)):
         bad("form field ids repeat")

@@ -12,13 +12,16 @@ proxy in front (README) takes slow clients off the application altogether.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import errno
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -123,6 +126,26 @@ def die_with_master(_server, worker) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def shared_metrics_directory() -> str:
+    """The directory where the workers' request metrics meet (prometheus-client's multiprocess mode).
+
+    Set before any worker imports prometheus-client. ``PROMETHEUS_MULTIPROC_DIR`` if given (emptied of
+    the previous run's files), else a fresh temporary directory that the master removes when it exits.
+    """
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(given, name))
+        return given
+    made = tempfile.mkdtemp(prefix="workflow-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    master = os.getpid()
+    atexit.register(lambda: os.getpid() == master and shutil.rmtree(made, ignore_errors=True))
+    return made
+
+
 class Server(BaseApplication):
     """The WSGI server of `workflow serve`."""
 
@@ -130,9 +153,11 @@ class Server(BaseApplication):
                  request_timeout: float = REQUEST_TIMEOUT) -> None:
         global READ_TIMEOUT, REQUEST_TIMEOUT  # one server per process; its workers fork from here
         READ_TIMEOUT, REQUEST_TIMEOUT = read_timeout, request_timeout
+        json_log = os.environ.get("WORKFLOW_REQUEST_LOG", "json") == "json"  # then the app logs each request
+        shared_metrics_directory()
         self.settings = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                          "worker_class": f"{__name__}.Worker", "keepalive": KEEPALIVE, "timeout": 60,
-                         "accesslog": "-", "post_fork": die_with_master,
+                         "accesslog": None if json_log else "-", "post_fork": die_with_master,
                          "control_socket_disable": True}  # one fixed path per user, shared by every instance
         super().__init__()
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import access
 from workflow.models import (
@@ -116,9 +117,16 @@ def count_inbox(session: Session, user: User) -> int:
 
 
 def actionable_task(session: Session, user: User, task_id: int) -> HumanTask | None:
+    """The task if the user may act on it (its candidates load when first used: completing needs none)."""
     if not 0 < task_id <= MAX_ID:
         return None
-    return session.scalar(select(HumanTask).where(HumanTask.id == task_id, access.task_scope(user)))
+    return session.scalar(select(HumanTask).where(HumanTask.id == task_id, access.task_scope(user))
+                          .options(lazyload(HumanTask.candidates)))
+
+
+def reread_claim(session: Session, task: HumanTask) -> None:
+    """Read a task's status and claim again (one statement; its other columns cannot change while open)."""
+    session.refresh(task, ["status", "claimed_by_id", "claimed_by"])
 
 
 def actionable_task_ids(session: Session, user: User, zone_id: int) -> Sequence[int]:
@@ -136,9 +144,10 @@ def visible_task(session: Session, user: User, task_id: int) -> HumanTask | None
 
 
 def open_tasks(session: Session, instance_id: int) -> Sequence[HumanTask]:
+    """An instance's open task rows alone (their zone, claimant and candidates load when first used)."""
     return session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
-        .order_by(HumanTask.id)
+        .options(lazyload("*")).order_by(HumanTask.id)
     ).all()
 
 
@@ -172,15 +181,31 @@ def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | 
 def close_task(session: Session, task: HumanTask, user_id: int, now: datetime) -> bool:
     """Mark an open task done by ``user_id`` unless it was closed or claimed by someone else meanwhile."""
     free = or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user_id)
+    values = {"status": TaskStatus.DONE, "completed_at": now, "completed_by_id": user_id}
     return _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
                                                            HumanTask.status == TaskStatus.OPEN, free)
-                    .values(status=TaskStatus.DONE, completed_at=now, completed_by_id=user_id))
+                    .values(**values), values)
 
 
-def _changed(session: Session, task: HumanTask, statement) -> bool:
+def _changed(session: Session, task: HumanTask, statement, values: dict[str, Any] | None = None) -> bool:
+    """Run a conditional UPDATE of ``task``; on a match with known ``values`` set them without reading the row."""
     changed = session.execute(statement.execution_options(synchronize_session=False)).rowcount == 1
-    session.refresh(task)
+    if changed and values is not None:
+        for name, value in values.items():
+            set_committed_value(task, name, value)
+    else:
+        session.refresh(task)
     return changed
+
+
+def reread_after_write(session: Session, instance: ProcessInstance) -> None:
+    """Read an instance again once this transaction writes, unless its row lock already kept it current.
+
+    On PostgreSQL :func:`instance_for_update` locked and read the row: nobody can have changed it since.
+    SQLite has no row locks; its first write takes the database's lock, after which a read is final.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.refresh(instance)
 
 
 def mark_reminded(session: Session, task_id: int, now: datetime) -> bool:

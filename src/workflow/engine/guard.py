@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -110,6 +111,9 @@ def _cause(exc: BaseException) -> BaseException:
     return deepest
 
 
+_UNQUOTED = re.compile(r"name '(P[0-9A-Z]+)' is not defined")
+
+
 def _failure(model: Model, exc: Exception) -> EngineFailure:
     cause = _cause(exc)
     spec = getattr(exc, "task_spec", None)
@@ -117,6 +121,9 @@ def _failure(model: Model, exc: Exception) -> EngineFailure:
     text = str(exc).rstrip(". ")
     if cause is not exc:
         text += f": {getattr(cause, 'message', '') or cause}"
+    unquoted = _UNQUOTED.search(text)
+    if unquoted and duration_problem(unquoted.group(1)) is None:
+        text += f' (a duration is text in an expression: quote it: "{unquoted.group(1)}")'
     log.warning("model %s failed at %s: %s", model.label, element or "-", text)
     log.debug("the failure of model %s", model.label, exc_info=exc)
     return EngineFailure(f"{model.label}: {text}"[:2000], process=model.process_id, element_id=element)

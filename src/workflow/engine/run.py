@@ -277,14 +277,25 @@ class Run:
         return list(dict.fromkeys(taken))
 
     def waiting_timers(self) -> list[tuple[str, datetime]]:
-        """The timers the run waits for, soonest first: (BPMN id of the timer event, when it is due in UTC)."""
+        """The timers the run waits for, soonest first: (BPMN id of the timer event, when it is due in UTC).
+
+        An event-based gateway holds the definitions of the events after it (SpiffWorkflow moves them
+        there), so a timer behind a gateway is found on the gateway's task, named by the event it leads to.
+        """
         due = []
         for task in self._wf.event_manager.tasks.values():
-            event = task.task_spec.event_definition.details(task)
-            if event.event_type in _TIMER_EVENTS and isinstance(event.value, str):
-                moment = datetime.fromisoformat(event.value)
-                moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-                due.append((task.task_spec.bpmn_id, moment))
+            spec = task.task_spec
+            nested = getattr(spec.event_definition, "event_definitions", None)
+            if nested is not None and isinstance(spec, EventBasedGateway):
+                owners = [(d, getattr(o, "bpmn_id", spec.bpmn_id)) for d, o in zip(nested, spec.outputs, strict=False)]
+            else:
+                owners = [(spec.event_definition, spec.bpmn_id)]
+            for definition, bpmn_id in owners:
+                event = definition.details(task)
+                if event.event_type in _TIMER_EVENTS and isinstance(event.value, str):
+                    moment = datetime.fromisoformat(event.value)
+                    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+                    due.append((bpmn_id, moment))
         return sorted(due, key=lambda pair: pair[1])
 
     def next_timer(self) -> datetime | None:

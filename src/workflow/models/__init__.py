@@ -21,12 +21,14 @@ from workflow.models.process import (
     RefusalTally,
     TaskCandidate,
 )
+from workflow.models.worker import WorkerBeat
 from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
 from workflow.roles import OrgKind, Role
 
 __all__ = [
     "Adoption", "ApiToken", "Base", "CandidateKind", "ChainHead", "Event", "Experience", "HumanTask",
-    "InstanceMigration", "ItemStatus", "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation",
-    "ProcessInstance", "ProcessVersion", "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User",
-    "UserRole", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
+    "InstanceMigration", "ItemStatus",
+    "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion",
+    "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "WorkerBeat", "Zone",
+    "ZoneRecord", "ZoneStatus", "utcnow",
 ]

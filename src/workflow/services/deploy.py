@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from lxml import etree
 from sqlalchemy.orm import Session
 
 from workflow import engine, modelxml, store
@@ -58,7 +57,8 @@ def model_for(version: ProcessVersion) -> engine.Model:
     """The parsed model of a deployed version (parsed once per process, then cached)."""
     label = f"{version.process_id} v{version.version}"
     return _MODELS.get(version.content_hash,
-                       lambda: engine.compile_model(_files(version), version.process_id, label=label))
+                       lambda: engine.compile_model(_files(version), version.process_id, label=label,
+                                                    deployed=True))
 
 
 def _files(version: ProcessVersion) -> dict[str, bytes]:
@@ -159,15 +159,6 @@ def _ensure_owner(user: User) -> None:
 MAX_COMMENT = 2000
 
 
-def _has_doctype(content: bytes) -> bool:
-    """Whether an XML file declares a DOCTYPE (entities, external references): refused as a class."""
-    try:
-        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
-    except etree.XMLSyntaxError:
-        return b"<!doctype" in content[:4096].lower()
-    return bool(root.getroottree().docinfo.doctype)
-
-
 def upload(session: Session, user: User, files: Mapping[str, bytes],
            comment: str = "") -> list[tuple[ProcessVersion, bool]]:
     """A process owner's upload: .bpmn files, with the .dmn tables they use; all deploy or none does."""
@@ -180,9 +171,6 @@ def upload(session: Session, user: User, files: Mapping[str, bytes],
             problems.append(engine.Problem(name, "", "only .bpmn and .dmn files can be deployed"))
         elif len(content) > MAX_MODEL_BYTES:
             problems.append(engine.Problem(name, "", f"larger than {MAX_MODEL_BYTES} bytes"))
-        elif _has_doctype(content):
-            problems.append(engine.Problem(name, "", "a DOCTYPE is not allowed in a model (entities and external "
-                                                     "references are refused)"))
     models = {n: c for n, c in files.items() if n.endswith(".bpmn")}
     if not models and not problems:
         problems.append(engine.Problem("", "", "no .bpmn file was uploaded"))

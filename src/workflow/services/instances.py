@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import store
-from workflow.engine import Done, Run
+from workflow.engine import Done, ReadyTask, Run
 from workflow.models import (
     Event,
     Experience,
@@ -37,10 +37,11 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
 
     Returns the process ids that completed end events ask to start next (property ``starts``).
     """
-    stage = next((s for s in (t.element.prop("stage") for t in run.ready_tasks()) if s in _STATUSES), "")
+    ready = run.ready_tasks()
+    stage = next((s for s in (t.element.prop("stage") for t in ready) if s in _STATUSES), "")
     if stage:
         _set_status(zone, stage, now, {})
-    _sync_tasks(session, instance, run, zone, now)
+    _sync_tasks(session, instance, ready, zone, now)
     instance.state = run.state()
     instance.updated_at = now
     instance.next_timer_at = run.next_timer()
@@ -56,9 +57,10 @@ def save(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now:
     return starts
 
 
-def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zone, now: datetime) -> None:
-    ready = {t.engine_id: t for t in run.ready_tasks()}
-    for row in store.open_tasks(session, instance.id) if instance.id else []:
+def _sync_tasks(session: Session, instance: ProcessInstance, ready_tasks: Sequence[ReadyTask], zone: Zone,
+                now: datetime) -> None:
+    ready = {t.engine_id: t for t in ready_tasks}
+    for row in _open_rows(session, instance):
         if row.engine_id not in ready:
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
@@ -75,6 +77,16 @@ def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zon
             assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
             due_at=due_from(el.due, now), created_at=now,
         ), resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
+
+
+def _open_rows(session: Session, instance: ProcessInstance) -> Sequence[HumanTask]:
+    """The instance's open task rows, without flushing the step's other changes first (they flush once, at commit)."""
+    if instance.id is None:
+        return []
+    if any(isinstance(o, HumanTask) for o in (*session.new, *session.dirty)):
+        session.flush()
+    with session.no_autoflush:
+        return store.open_tasks(session, instance.id)
 
 
 def stage_of(element: Element, zone: Zone) -> str:

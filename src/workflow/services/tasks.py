@@ -104,6 +104,12 @@ def page(session: Session, user: User, task_id: int) -> TaskPage:
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id))
 
 
+def form(session: Session, user: User, task_id: int) -> Element:
+    """The form of a task the user may act on: what a submitted task page is read against."""
+    task = _take(session, user, task_id)
+    return deploy.model_for(task.instance.process_version).element(task.bpmn_id)
+
+
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:
     wanted = {p.strip() for p in element.prop("remit").split(",") if p.strip()}
     policies: Field | None = next((f for f in application.form if f.id == "priority_policies"), None) \
@@ -139,7 +145,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     task = _take(session, user, task_id)
     _ensure_free_for(task, user)
     instance = store.instance_for_update(session, task.instance_id)
-    session.refresh(task)
+    store.reread_claim(session, task)
     _still_yours(task, user)
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
@@ -152,7 +158,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
         raise TaskAlreadyDone(Msg("这个任务已经办结"))
     # This transaction now writes. On SQLite that took the database's write lock (the row lock above is
     # PostgreSQL's only), so reading the state again here gives the state no one can change before commit.
-    session.refresh(instance)
+    store.reread_after_write(session, instance)
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.apply_application(zone, data)
     with failures.reported(session, f"completing {task.bpmn_id}", zone.id, instance.id, user):

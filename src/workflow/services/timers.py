@@ -13,7 +13,10 @@ task is reminded of once. What one instance does wrong stays with that instance:
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +30,7 @@ from workflow.db import Database
 from workflow.errors import Conflict, DatabaseUnavailable, EngineFailure, Msg, PermissionDenied, WorkflowError
 from workflow.models import Event, ProcessInstance, User
 from workflow.roles import Role
-from workflow.services import commit, deploy, failures, instances, progress
+from workflow.services import commit, deploy, failures, health, instances, progress
 
 BATCH = 100
 MAX_ROUNDS_PER_INSTANCE = 20
@@ -189,8 +192,9 @@ def work(db: Database, interval: float, stop: threading.Event, clock: Callable[[
     """
     first = pause = min(FIRST_OUTAGE_PAUSE, interval)
     outage = False
+    name = f"{socket.gethostname()}:{os.getpid()}"
     while not stop.is_set():
-        now = clock()
+        now, began = clock(), time.monotonic()
         try:
             result = run_pass(db, now)
         except DatabaseUnavailable as exc:
@@ -201,10 +205,12 @@ def work(db: Database, interval: float, stop: threading.Event, clock: Callable[[
             continue
         except Exception:  # a bug in a pass must not stop the timers of every zone
             log.exception("the timer pass of %s failed; next pass in %s s", now.isoformat(), interval)
+            health.beat(db, name, interval, clock(), time.monotonic() - began, 0, ok=False)
         else:
             if outage:
                 log.warning("database answers again")
             pause, outage = first, False
+            health.beat(db, name, interval, clock(), time.monotonic() - began, len(result.failed), ok=True)
             report(now, result)
         stop.wait(interval)
 

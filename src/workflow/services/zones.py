@@ -79,9 +79,9 @@ def check_application(session: Session, user: User, element: Element, data: Mapp
 
 
 def apply_application(zone: Zone, data: Mapping[str, Any]) -> None:
-    zone.name = data[NAME_FIELD]
+    zone.name = data.get(NAME_FIELD) or zone.name  # a readonly field is not in the data: it keeps its value
     zone.province = data.get(PROVINCE_FIELD) or zone.province
-    zone.application = dict(data)
+    zone.application = {**(zone.application or {}), **data}
 
 
 def file_application(session: Session, user: User, raw: Mapping[str, Any], *, strict: bool = False,

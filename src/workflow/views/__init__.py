@@ -51,9 +51,10 @@ def refused(exc: WorkflowError) -> dict[str, str]:
 
 
 def register(app: Flask) -> None:
-    from workflow.views import admin, api, auth, migrations, operation, processes, tasks, zones
+    from workflow.views import admin, api, auth, health, migrations, operation, processes, tasks, zones
 
     app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(migrations.bp)
     app.register_blueprint(operation.bp)

@@ -41,12 +41,12 @@ def unclaim(task_id: int):
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def complete(task_id: int):
-    page = tasks.page(db_session(), current_user(), task_id)
-    values = form_values(page.element.form, request.form)
+    values = form_values(tasks.form(db_session(), current_user(), task_id).form, request.form)
     try:
-        tasks.complete(db_session(), current_user(), task_id, values)
+        done = tasks.complete(db_session(), current_user(), task_id, values)
     except InvalidForm as exc:
+        page = tasks.page(db_session(), current_user(), task_id)
         errors = refused(exc)
         return render_template("task.html", page=page, values=values, errors=errors, error=tr(exc.message)), 400
-    flash(tr(Msg("已办结：%(task)s", task=Text(page.task.name, page.task.name_en))))
-    return redirect(url_for("zones.show", zone_id=page.task.zone_id))
+    flash(tr(Msg("已办结：%(task)s", task=Text(done.name, done.name_en))))
+    return redirect(url_for("zones.show", zone_id=done.zone_id))

@@ -1,14 +1,14 @@
 """version comments, and the record of each instance moved to another version (for the way back)
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -201,3 +201,8 @@ def sink():
     server.controller.start()
     yield server
     server.controller.stop()
+def bearer(client: FlaskClient, username: str) -> dict[str, str]:
+    """The Authorization header of a fresh API token for ``username``."""
+    response = client.post("/api/v1/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.json['token']}"}

@@ -1,4 +1,4 @@
-"""`workflow init|serve|user add|org add|deploy|lint|backup|restore`."""
+"""`workflow init|serve|user add|org add|deploy|migrate|lint|backup|restore`."""
 
 from __future__ import annotations
 
@@ -218,6 +218,38 @@ def zones(username: str) -> None:
     for zone, stage in rows:
         click.echo(f"{zone.id}\t{zone.name}\t{zone.province}\t{zone.status.value}\t{stage}")
     click.echo(f"{total} zone(s) visible to {username}")
+
+
+@main.command()
+@click.option("--to", "target", required=True, help="The version to move to: PROCESS:VERSION (or its id).")
+@click.option("--instance", "instance_ids", multiple=True, type=click.IntRange(1), help="An instance id (repeatable).")
+@click.option("--from", "source", default=None, help="Every running instance on this version (PROCESS:VERSION).")
+@click.option("--dry-run", is_flag=True, help="Only report which instances can move, and why not.")
+@click.option("--as", "username", required=True, help="A process owner.")
+def migrate(target: str, instance_ids: tuple[int, ...], source: str | None, dry_run: bool, username: str) -> None:
+    """Move running instances to another version of their process; exit 1 if any cannot move."""
+    from workflow import store
+    from workflow.errors import WorkflowError
+    from workflow.services import migrations, versions
+
+    _, db = _database()
+    with db.session() as session:
+        try:
+            user = store.user_by_name(session, username)
+            if user is None:
+                raise click.ClickException(f"no user {username}")
+            to = versions.by_reference(session, target).id
+            start = versions.by_reference(session, source).id if source else None
+            run = migrations.plan if dry_run else migrations.migrate
+            found, verdicts = run(session, user, to, list(instance_ids), start)
+        except WorkflowError as exc:
+            raise click.ClickException(str(exc.message)) from None
+        for v in verdicts:
+            state = ("can move" if v.ok else "cannot move") if dry_run else ("moved" if v.moved else "not moved")
+            click.echo(f"{v.instance.id}\tzone {v.instance.zone_id}\t{state}\t{', '.join(v.reasons)}")
+        click.echo(f"{sum(v.ok for v in verdicts)} of {len(verdicts)} instance(s) "
+                   f"{'can move' if dry_run else 'moved'} to {found.process_id} v{found.version}")
+    sys.exit(0 if all(v.ok for v in verdicts) else 1)
 
 
 @main.command()

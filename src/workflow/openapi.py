@@ -189,8 +189,12 @@ def document(application: Element | None = None) -> dict[str, Any]:
                               "description": "BPMN ids of its open tasks past their due date"},
                   "flows": {"type": "array", "items": {"type": "string"},
                             "description": "ids of the sequence flows the instance has taken"}})
-    version = _obj({"process_id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
-                    "filename": {"type": "string"}, "content_hash": {"type": "string"}, "deployed_at": _TIME})
+    version = _obj({"id": _ID, "process_id": {"type": "string"}, "version": {"type": "integer"},
+                    "name": {"type": "string"}, "filename": {"type": "string"},
+                    "content_hash": {"type": "string", "description": "SHA-256 of the BPMN and its DMN tables"},
+                    "deployed_at": _TIME, "deployed_by": _NULL_STR, "comment": {"type": "string"},
+                    "running_instances": {"type": "integer", "minimum": 0},
+                    "current": {"type": "boolean", "description": "the version new instances start on"}})
 
     def page(item: str) -> dict[str, Any]:
         return _obj({"items": {"type": "array", "items": _ref(item)}, "total": {"type": "integer", "minimum": 0}})
@@ -243,8 +247,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
                 "application/xml": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}},
                 **_errors(400, 401, 404)}}},
         **_documents(),
-        "/process-definitions": {"get": {"summary": "Deployed process versions",
-                                         "responses": {**_ok(200, page("ProcessDefinition")), **_errors(401)}}},
+        **_version_paths(page("ProcessDefinition")),
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3 document",
                                                         "content": {"application/json": {"schema": {
@@ -265,8 +268,94 @@ def document(application: Element | None = None) -> dict[str, Any]:
                 "Error": _obj({"error": {"type": "string"}, "message": {"type": "string"},
                                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}),
                 "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
-                "History": history, "ProcessDefinition": version, "Trace": trace,
+                "History": history, "ProcessDefinition": version, "Trace": trace, **_version_schemas(),
                 "Application": _application(application), **_document_schemas(),
             },
         },
+    }
+
+
+def _version_schemas() -> dict[str, Any]:
+    problem = _obj({"file": {"type": "string"}, "element": {"type": "string"}, "message": {"type": "string"}})
+    change = _obj({"id": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"},
+                   "status": {"type": "string", "enum": ["added", "removed", "changed"]},
+                   "aspects": {"type": "array", "items": {"type": "string"},
+                               "description": "name, kind, properties, form: <field ids>, condition, candidates, "
+                                              "due, timer, targets, route, ..."}})
+    return {
+        "ModelProblems": _obj({"error": {"type": "string", "enum": ["invalid_model"]}, "message": {"type": "string"},
+                               "fields": {"type": "object"}, "problems": {"type": "array", "items": problem}}),
+        "MigrationItem": _obj({"instance": _ID, "zone_id": _ID,
+                               "process_version": {"type": "string", "description": "process_id:version it was on"},
+                               "can_move": {"type": "boolean"}, "moved": {"type": "boolean"},
+                               "reasons": {"type": "array", "items": {"type": "string"}, "description":
+                                           "why it cannot move: completed, same_version, other_process, "
+                                           "unreadable, changed:<element>, removed:<element>, "
+                                           "subprocess_removed:<id>, failed:<element>"}}),
+        "Startable": _obj({"process_id": {"type": "string"}, "version": {"type": "integer"},
+                           "name": {"type": "string"}, "task": {"type": "string", "description": "its first task"},
+                           "fields": {"type": "array", "items": {"type": "object"},
+                                      "description": "the form of its first task, as in TaskDetail"}}),
+        "Instance": _obj({"id": _ID, "zone_id": _ID, "process_version": {"type": "string"},
+                          "active": {"type": "array", "items": {"type": "string"}}, "completed": {"type": "boolean"},
+                          "end_event": _NULL_STR}),
+        "ProcessDiff": _obj({"process_id": {"type": "string"}, "old": _ref("ProcessDefinition"),
+                             "new": _ref("ProcessDefinition"), "changes": {"type": "array", "items": change}}),
+    }
+
+
+def _version_paths(listing: dict[str, Any]) -> dict[str, Any]:
+    deployed = _obj({"items": {"type": "array", "items": {"allOf": [_ref("ProcessDefinition"), {
+        "type": "object", "properties": {"created": {"type": "boolean"}}}]}}})
+    upload = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                "description": ".bpmn files and the .dmn tables they use; all deploy or none does"},
+                       "comment": {"type": "string", "maxLength": 2000}}}}}}
+    problems = {"400": {"description": "Not deployed: every problem by file and element",
+                        "content": {"application/json": {"schema": _ref("ModelProblems")}}}}
+    return {
+        "/process-definitions": {
+            "get": {"summary": "Deployed process versions: who, when, why, how many instances run on each",
+                    "responses": {**_ok(200, listing), **_errors(401)}},
+            "post": {"summary": "Deploy new versions (process owners only; administrators without the role get 403)",
+                     "requestBody": upload,
+                     "responses": {**_ok(201, deployed, "Deployed (created: false for an unchanged file)"),
+                                   **problems, **_errors(401, 403, 413, 415)}}},
+        "/process-definitions/{version_id}/source.bpmn": {"get": {
+            "summary": "The deployed file exactly as uploaded (process owners, administrators)",
+            "parameters": _path_id("version_id"),
+            "responses": {"200": {"description": "BPMN XML", "content": {"application/xml": {
+                "schema": {"type": "string"}}}}, **_errors(401, 403, 404)}}},
+        "/zones/{zone_id}/processes": {
+            "get": {"summary": "Processes I may start for the zone now: deployed with the process property "
+                               "startable (zone statuses, or any) and I am a candidate of the first task",
+                    "parameters": _path_id("zone_id"),
+                    "responses": {**_ok(200, _obj({"items": {"type": "array", "items": _ref("Startable")},
+                                                   "total": {"type": "integer", "minimum": 0}})),
+                                  **_errors(401, 404)}},
+            "post": {"summary": "Start one for the zone, completing its first task with data",
+                     "parameters": _path_id("zone_id"),
+                     "requestBody": _body(_obj({"process_id": {"type": "string"}, "data": {"type": "object"}},
+                                               ["process_id"])),
+                     "responses": {**_ok(201, _ref("Instance"), "Started"),
+                                   **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/migrations": {"post": {
+            "summary": "Move running instances to another version of their process (process owners): the chosen "
+                       "instances, or every running one on from_version; dry_run only reports",
+            "requestBody": _body(_obj({"target_version": _ID, "from_version": _ID,
+                                       "instances": {"type": "array", "items": _ID, "maxItems": 10000},
+                                       "dry_run": {"type": "boolean"}}, ["target_version"])),
+            "responses": {**_ok(200, _obj({"target": _ref("ProcessDefinition"), "dry_run": {"type": "boolean"},
+                                           "items": {"type": "array", "items": _ref("MigrationItem")}})),
+                          **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/instances/{instance_id}/rollback": {"post": {
+            "summary": "Move a migrated instance back to the version it came from (if it has not moved on since)",
+            "parameters": _path_id("instance_id"),
+            "responses": {**_ok(200, _obj({"instance": _ID, "process_version": {"type": "string"}})),
+                          **_errors(401, 403, 404, 409)}}},
+        "/process-definitions/{old_id}/diff/{new_id}": {"get": {
+            "summary": "What changed between two versions of one process",
+            "parameters": [*_path_id("old_id"), *_path_id("new_id")],
+            "responses": {**_ok(200, _ref("ProcessDiff")), **_errors(400, 401, 404)}}},
     }

@@ -188,6 +188,7 @@ EVENT_LABELS = {
     "user_created": N_("创建用户"), "user_changed": N_("修改用户"), "deployed": N_("部署流程"),
     "attachment_added": N_("添加附件"), "comment_added": N_("发表意见"),
     "calendar_changed": N_("修改工作日历"),
+    "instance_migrated": N_("迁移到新版本"), "migration_rolled_back": N_("撤销迁移"),
 }
 NOTICE_LABELS = {
     "new_task": N_("新任务"), "due_soon": N_("即将到期"), "overdue": N_("已逾期"), "escalation": N_("逾期督办"),
@@ -200,7 +201,7 @@ EVENT_CATEGORIES = {
     "login": (N_("登录记录"), ("login", "login_failed", "login_locked")),
     "refusal": (N_("拒绝访问"), ("access_denied",)),
     "accounts": (N_("账户管理"), ("user_created", "user_changed")),
-    "models": (N_("流程部署"), ("deployed",)),
+    "models": (N_("流程部署"), ("deployed", "instance_migrated", "migration_rolled_back")),
     "calendar": (N_("工作日历"), ("calendar_changed",)),
 }
 CHAIN_REASONS = {

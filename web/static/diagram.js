@@ -188,6 +188,10 @@
     mark(el.getAttribute('data-flows'), 'is-taken');
     mark(el.getAttribute('data-current'), 'is-current');
     mark(el.getAttribute('data-overdue'), 'is-overdue');
+    // comparing two versions: what the other version lacks, has new, or has changed
+    mark(el.getAttribute('data-removed'), 'is-removed');
+    mark(el.getAttribute('data-added'), 'is-added');
+    mark(el.getAttribute('data-changed'), 'is-changed');
     return marked;
   }
 
@@ -363,10 +367,8 @@
   }
 
   function init() {
-    var el = document.getElementById('diagram');
-    if (el) {
-      render(el);
-    }
+    // one diagram on most pages; two side by side when comparing versions
+    Array.prototype.forEach.call(document.querySelectorAll('.diagram[data-src]'), render);
   }
 
   if (document.readyState === 'loading') {

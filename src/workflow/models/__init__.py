@@ -17,6 +17,7 @@ from workflow.models.process import (
     ChainHead,
     Event,
     HumanTask,
+    InstanceMigration,
     ProcessInstance,
     ProcessVersion,
     RefusalTally,
@@ -28,8 +29,8 @@ from workflow.roles import OrgKind, Role
 
 __all__ = [
     "Adoption", "ApiToken", "Attachment", "Base", "Blob", "CalendarDay", "CandidateKind", "ChainHead", "Comment",
-    "Event", "Experience", "HumanTask", "ItemStatus", "LoginAttempt", "MailOutbox", "Measure", "MeasureKind",
-    "Notification", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion", "RefusalTally", "Role",
-    "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "WorkerBeat", "Zone", "ZoneRecord", "ZoneStatus",
-    "utcnow",
+    "Event", "Experience", "HumanTask", "InstanceMigration", "ItemStatus", "LoginAttempt", "MailOutbox", "Measure",
+    "MeasureKind", "Notification", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion", "RefusalTally",
+    "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "WorkerBeat", "Zone", "ZoneRecord",
+    "ZoneStatus", "utcnow",
 ]

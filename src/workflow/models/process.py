@@ -32,6 +32,9 @@ class ProcessVersion(Base):
     decisions: Mapped[dict[str, Any]] = mapped_column(default=dict)  # DMN files deployed with it, by name
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    deployed_by: Mapped[User | None] = relationship()
 
     def label(self, lang: str = "zh") -> str:
         return (self.name_en or self.name) if lang == "en" else self.name
@@ -62,6 +65,26 @@ class ProcessInstance(Base):
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class InstanceMigration(Base):
+    """An instance moved to another version of its process, with its state before, so it can be moved back."""
+
+    __tablename__ = "instance_migration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    state_before: Mapped[dict[str, Any]]
+    row_version_after: Mapped[int]  # the instance's row version right after the move: unchanged since = may go back
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    rolled_back_at: Mapped[datetime | None]
+
+    instance: Mapped[ProcessInstance] = relationship()
+    from_version: Mapped[ProcessVersion] = relationship(foreign_keys=[from_version_id], lazy="joined")
+    to_version: Mapped[ProcessVersion] = relationship(foreign_keys=[to_version_id], lazy="joined")
 
 
 class HumanTask(Base):

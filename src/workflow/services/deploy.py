@@ -30,6 +30,9 @@ def contract_problems(filename: str, model: engine.Model) -> list[engine.Problem
         for field in element.form:
             if field.id == "decision" and field.type != "enum":
                 problems.append(engine.Problem(filename, element.id, "a field named decision must be an enum"))
+    from workflow.services import startable  # it starts deployed versions: imports this module
+
+    problems.extend(engine.Problem(filename, model.process_id, p) for p in startable.problems(model))
     needed = _FIRST_TASK_FIELDS.get(model.process_id)
     return problems + _first_task_problems(filename, model, needed) if needed else problems
 
@@ -75,7 +78,7 @@ def current(session: Session, process_id: str) -> tuple[ProcessVersion, engine.M
 
 
 def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str, bytes],
-           user: User | None, alongside: Collection[str] = ()) -> tuple[ProcessVersion, bool]:
+           user: User | None, alongside: Collection[str] = (), comment: str = "") -> tuple[ProcessVersion, bool]:
     if len(content) > MAX_MODEL_BYTES:
         raise InvalidModel([engine.Problem(filename, "", f"larger than {MAX_MODEL_BYTES} bytes")])
     used = modelxml.decision_files(content, tables)
@@ -89,17 +92,17 @@ def _stage(session: Session, filename: str, content: bytes, tables: Mapping[str,
     if latest is not None and latest.content_hash == digest:
         return latest, False
     return _add_version(session, model.process_id, (model.name, model.name_en), filename, content.decode("utf-8"),
-                        {k: v.decode("utf-8") for k, v in used.items()}, digest, user), True
+                        {k: v.decode("utf-8") for k, v in used.items()}, digest, user, comment), True
 
 
 def _add_version(session: Session, process_id: str, name: tuple[str, str], filename: str, source: str,
-                 decisions: dict[str, str], digest: str, user: User | None) -> ProcessVersion:
+                 decisions: dict[str, str], digest: str, user: User | None, comment: str = "") -> ProcessVersion:
     """A new current version; content equal to an older version's makes that content current again."""
     earlier = store.version_by_hash(session, process_id, digest)
     version = ProcessVersion(
         process_id=process_id, version=store.next_version_number(session, process_id), name=name[0],
         name_en=name[1], filename=filename, content_hash=digest, source=source, decisions=decisions,
-        deployed_by_id=user.id if user else None,
+        deployed_by_id=user.id if user else None, comment=comment,
     )
     session.add(version)
     session.flush()
@@ -148,14 +151,21 @@ def deploy(session: Session, filename: str, content: bytes, tables: Mapping[str,
 
 
 def _ensure_owner(user: User) -> None:
-    if not user.has(Role.PROCESS_OWNER, Role.ADMIN):
+    """Changing what runs is the process owner's: an administrator without that role may not."""
+    if not user.has(Role.PROCESS_OWNER):
         raise PermissionDenied(Msg("只有流程管理员可以部署流程"))
 
 
-def upload(session: Session, user: User, files: Mapping[str, bytes]) -> list[tuple[ProcessVersion, bool]]:
+MAX_COMMENT = 2000
+
+
+def upload(session: Session, user: User, files: Mapping[str, bytes],
+           comment: str = "") -> list[tuple[ProcessVersion, bool]]:
     """A process owner's upload: .bpmn files, with the .dmn tables they use; all deploy or none does."""
     _ensure_owner(user)
     problems = []
+    if len(comment) > MAX_COMMENT:
+        problems.append(engine.Problem("", "", f"the comment is longer than {MAX_COMMENT} characters"))
     for name, content in files.items():
         if not name.endswith((".bpmn", ".dmn")):
             problems.append(engine.Problem(name, "", "only .bpmn and .dmn files can be deployed"))
@@ -168,7 +178,8 @@ def upload(session: Session, user: User, files: Mapping[str, bytes]) -> list[tup
         raise InvalidModel(problems)
     tables = {n: c for n, c in files.items() if n.endswith(".dmn")}
     alongside = modelxml.process_ids(models.values())
-    results = [_stage(session, name, content, tables, user, alongside) for name, content in sorted(models.items())]
+    results = [_stage(session, name, content, tables, user, alongside, comment)
+               for name, content in sorted(models.items())]
     commit(session)
     return results
 

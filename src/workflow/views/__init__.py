@@ -73,6 +73,7 @@ def register(app: Flask) -> None:
         calendar,
         documents,
         health,
+        migrations,
         notifications,
         operation,
         processes,
@@ -85,6 +86,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(processes.bp)
+    app.register_blueprint(migrations.bp)
     app.register_blueprint(operation.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)

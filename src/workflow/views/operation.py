@@ -6,9 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow import inputs
 from workflow.errors import Conflict, InvalidForm, Msg
-from workflow.services import experiences, measures
+from workflow.services import experiences, measures, startable
 from workflow.views import form_values, login_required, refused
-from workflow.web import current_user, db_session, tr
+from workflow.web import current_user, db_session, lang, tr
 
 bp = Blueprint("operation", __name__)
 
@@ -48,6 +48,24 @@ def new_experience(zone_id: int):
     return render_template("item_new.html", zone=proposal.zone, element=proposal.element, values=values,
                            errors=errors, measure=measure, proposed=proposal.measure,
                            title=tr("提出复制推广建议")), 400 if errors else 200
+
+
+@bp.route("/zones/<int:zone_id>/processes/<process_id>/new", methods=["GET", "POST"])
+@login_required
+def start_process(zone_id: int, process_id: str):
+    """Start a process marked ``startable`` for the zone by filling the form of its first task."""
+    zone, chosen = startable.form(db_session(), current_user(), zone_id, process_id)
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        values = form_values(chosen.element.form, request.form)
+        try:
+            startable.start(db_session(), current_user(), zone_id, process_id, values)
+            flash(tr(Msg("已启动：%(p)s", p=chosen.version.label(lang()))))
+            return redirect(url_for("zones.show", zone_id=zone_id) + "#processes")
+        except InvalidForm as exc:
+            errors, status = refused(exc), 400
+    return render_template("item_new.html", zone=zone, element=chosen.element, values=values, errors=errors,
+                           title=chosen.version.label(lang())), status
 
 
 @bp.get("/experiences")

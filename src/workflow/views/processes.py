@@ -5,18 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow import diagrams
-from workflow.errors import InvalidModel, Msg
-from workflow.services import deploy, failures, timers
-from workflow.views import login_required
+from workflow.errors import InvalidForm, InvalidModel, Msg
+from workflow.services import deploy, failures, timers, versions
+from workflow.views import login_required, query_id
 from workflow.web import current_user, db_session, lang, model_xml, tr
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
 
 def _page(problems=()) -> str:
-    versions = deploy.versions(db_session())
-    return render_template("processes.html", versions=versions, current=deploy.current_ids(versions),
-                           problems=problems, failures=failures.recent(db_session(), current_user()))
+    return render_template("processes.html", rows=versions.listing(db_session()), problems=problems,
+                           failures=failures.recent(db_session(), current_user()))
 
 
 @bp.get("")
@@ -30,7 +29,7 @@ def index():
 def upload():
     files = {f.filename: f.read() for f in request.files.getlist("files") if f.filename}
     try:
-        results = deploy.upload(db_session(), current_user(), files)
+        results = deploy.upload(db_session(), current_user(), files, request.form.get("comment", "").strip())
     except InvalidModel as exc:
         db_session().rollback()
         return _page(exc.problems), 400
@@ -69,6 +68,16 @@ def make_current(version_id: int):
     flash(tr(Msg("已将 %(p)s 第 %(v)s 版的内容设为当前版本（新版本号 %(n)s）", p=created.process_id,
                  v=chosen.version, n=created.version)))
     return redirect(url_for("processes.index"))
+
+
+@bp.get("/compare")
+@login_required
+def compare():
+    """Two versions of one process: what changed, listed and marked on both diagrams side by side."""
+    old, new = query_id("old"), query_id("new")
+    if old is None or new is None:
+        raise InvalidForm(Msg("查询参数有误"), {k: Msg("必填项") for k, v in (("old", old), ("new", new)) if v is None})
+    return render_template("process_diff.html", comparison=versions.compare(db_session(), old, new))
 
 
 @bp.get("/timers")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.models import Attachment, Comment, Event, HumanTask, ProcessVersion, Zone
+from workflow.models import Attachment, Comment, Event, HumanTask, ProcessInstance, ProcessVersion, Zone
 from workflow.modelxml import Element
+from workflow.services.migrations import Verdict
+from workflow.services.startable import Startable
+from workflow.services.versions import Comparison
 from workflow.services.zones import Trace
 
 
@@ -83,6 +86,33 @@ def trace(t: Trace) -> dict[str, Any]:
     }
 
 
-def version(v: ProcessVersion, lang: str) -> dict[str, Any]:
-    return {"process_id": v.process_id, "version": v.version, "name": v.label(lang), "filename": v.filename,
-            "content_hash": v.content_hash, "deployed_at": iso(v.deployed_at)}
+def version(v: ProcessVersion, lang: str, running: int = 0, current: bool = False) -> dict[str, Any]:
+    return {"id": v.id, "process_id": v.process_id, "version": v.version, "name": v.label(lang),
+            "filename": v.filename, "content_hash": v.content_hash, "deployed_at": iso(v.deployed_at),
+            "deployed_by": v.deployed_by.username if v.deployed_by else None, "comment": v.comment,
+            "running_instances": running, "current": current}
+
+
+def diff(c: Comparison, lang: str) -> dict[str, Any]:
+    return {"process_id": c.old.process_id, "old": version(c.old, lang), "new": version(c.new, lang),
+            "changes": [{"id": x.id, "kind": x.kind, "name": x.label(lang), "status": x.status,
+                         "aspects": list(x.aspects)} for x in c.diff.changes]}
+
+
+def verdict(v: Verdict) -> dict[str, Any]:
+    """One instance in a migration: where it was, whether it can move (or moved), and why not."""
+    return {"instance": v.instance.id, "zone_id": v.instance.zone_id,
+            "process_version": f"{v.instance.process_version.process_id}:{v.instance.process_version.version}",
+            "can_move": v.ok, "moved": v.moved, "reasons": list(v.reasons)}
+
+
+def startable(s: Startable, lang: str) -> dict[str, Any]:
+    """A process one may start for a zone, with the form of its first task."""
+    return {"process_id": s.version.process_id, "version": s.version.version, "name": s.version.label(lang),
+            "task": s.element.label(lang), **form(s.element, lang)}
+
+
+def instance(i: ProcessInstance) -> dict[str, Any]:
+    return {"id": i.id, "zone_id": i.zone_id,
+            "process_version": f"{i.process_version.process_id}:{i.process_version.version}",
+            "active": [p for p in i.position.split(",") if p], "completed": i.completed, "end_event": i.end_event}

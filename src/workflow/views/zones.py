@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from workflow import diagrams
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
-from workflow.services import documents, timeline, zones
+from workflow.services import documents, startable, timeline, zones
 from workflow.services import dossier as dossiers
 from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
@@ -87,6 +87,7 @@ def show(zone_id: int):
     return render_template("zone.html", trace=trace, chart=zones.rating_points(trace),
                            papers=documents.on_zone(db_session(), current_user(), zone_id),
                            bands=zones.rating_bands(db_session()),
+                           startable=startable.available(db_session(), current_user(), zone_id),
                            timeline=timeline.timeline(db_session(), trace, filters))
 
 

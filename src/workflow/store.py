@@ -205,6 +205,33 @@ def history(session: Session, zone_id: int) -> Sequence[Event]:
                            .order_by(Event.at, Event.id)).all()
 
 
+def latest_steps(session: Session, instance_id: int, bpmn_ids: Iterable[str]) -> dict[str, Event]:
+    """The newest completion of each of these elements in one instance (a task done, a recorded step)."""
+    rows = session.scalars(select(Event).where(Event.instance_id == instance_id, Event.bpmn_id.in_(list(bpmn_ids)),
+                                               Event.kind.in_(("task_completed", "automatic")))
+                           .order_by(Event.at, Event.id))
+    return {e.bpmn_id or "": e for e in rows}
+
+
+def period_records(session: Session, zone_id: int, period_no: int | None) -> Sequence[ZoneRecord]:
+    """A zone's records of one supervision year (of its newest year when ``period_no`` is None)."""
+    if period_no is None:
+        period_no = session.scalar(select(func.max(ZoneRecord.period_no)).where(ZoneRecord.zone_id == zone_id))
+        if period_no is None:
+            return []
+    return session.scalars(select(ZoneRecord).where(ZoneRecord.zone_id == zone_id, ZoneRecord.period_no == period_no)
+                           .order_by(ZoneRecord.at, ZoneRecord.id)).all()
+
+
+def measure_of(session: Session, instance_id: int) -> Measure | None:
+    """The measure an instance is about: the measure's own approval, or a proposal to replicate it."""
+    found = session.scalar(select(Measure).where(Measure.instance_id == instance_id))
+    if found is None:
+        found = session.scalar(select(Measure).join(Experience, Experience.measure_id == Measure.id)
+                               .where(Experience.instance_id == instance_id))
+    return found
+
+
 def model_failures(session: Session, limit: int) -> Sequence[Event]:
     """The latest run-time failures of models, newest first."""
     return session.scalars(select(Event).where(Event.kind == MODEL_FAILURE)

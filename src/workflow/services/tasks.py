@@ -13,7 +13,7 @@ from workflow import forms, store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone, Text
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
-from workflow.services import commit, deploy, failures, instances, progress, zones
+from workflow.services import briefing, commit, deploy, failures, instances, opinions, progress, zones
 
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
 
@@ -37,6 +37,9 @@ class TaskPage:
     history: Sequence[Event]
     remit: list[Option] = field(default_factory=list)
     measures: Sequence[Measure] = ()
+    sections: Sequence[briefing.Section] = ()  # the earlier data the task's ``show`` property names
+    opinions: Sequence[opinions.Opinion] = ()  # the opinions a consolidation weighs (``opinions`` property)
+    tally: Sequence[opinions.Tally] = ()
 
 
 def _take(session: Session, user: User, task_id: int) -> HumanTask:
@@ -100,8 +103,10 @@ def page(session: Session, user: User, task_id: int) -> TaskPage:
     model = deploy.model_for(task.instance.process_version)
     element = model.element(task.bpmn_id)
     application = zones.application_element(deploy.model_for(task.zone.lifecycle.process_version))
+    weighed = opinions.of_task(session, task, model, element)
     return TaskPage(task, element, application, store.history(session, task.zone_id),
-                    _remit(element, application, task.zone.application), store.measures(session, task.zone_id))
+                    _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
+                    briefing.sections(session, task, element), weighed, opinions.tally(weighed))
 
 
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:
@@ -144,6 +149,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
     data = forms.clean(element.form, raw, strict=strict)
+    opinions.check(element, opinions.of_task(session, task, model, element), data)
     zone = task.zone
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.check_application(session, user, element, data, zone)

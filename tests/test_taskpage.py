@@ -1,0 +1,209 @@
+"""The task page: earlier steps' data shown read-only, as the model's ``show`` property names it."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import (
+    MEASURE,
+    PASSWORD,
+    SCORES,
+    START,
+    UNIT_USERS,
+    act,
+    application,
+    pass_at,
+    report,
+    run_year,
+    user,
+)
+from workflow.errors import InvalidForm
+from workflow.modelxml import Element
+from workflow.services import briefing, experiences, measures, tasks, zones
+from workflow.timeparse import add_duration
+
+DEPARTING = {**MEASURE, "departs_from_rules": True, "rules_departed": "检验检疫法实施条例第十六条：允许先放后检",
+             "unit_concerned": "hq_cnca"}
+
+
+def _page(session, name: str, bpmn_id: str):
+    me = user(session, name)
+    task = next(t for t in tasks.inbox(session, me) if t.bpmn_id == bpmn_id)
+    return tasks.page(session, me, task.id)
+
+
+def _shown(page) -> dict[str, dict[str, object]]:
+    """Section title -> {field label: value}."""
+    return {s.name: {f.label: s.data.get(f.id) for f in s.fields} for s in page.sections}
+
+
+def test_show_is_parsed_into_sources_and_fields():
+    assert briefing.entries("application, bureau_recommendation: guidance comment,records") == [
+        ("application", ()), ("bureau_recommendation", ("guidance", "comment")), ("records", ())]
+    assert briefing.spec_of(Element("t", "userTask", "t")) == briefing.DEFAULT
+    assert briefing.spec_of(Element("t", "userTask", "t", properties=(("show", "measure"),))) == "measure"
+
+
+def test_measure_approval_shows_the_content_and_the_rules_departed(session, zone):
+    measures.file(session, user(session, "henan.bureau"), zone.id, DEPARTING)
+    shown = _shown(_page(session, "hq.cnca", "approve_measure"))
+    filed = shown["填报创新措施"]
+    assert filed["措施内容"] == MEASURE["description"]
+    assert filed["突破的规定及理由"] == DEPARTING["rules_departed"]
+    assert list(shown) == ["填报创新措施"]
+
+
+def test_proposal_review_shows_the_proposal_and_its_measure(session, zone):
+    measure = measures.file(session, user(session, "henan.gov"), zone.id, MEASURE)
+    proposal = {"title": "第三方检验结果采信", "kind": "measure", "summary": "做法甲", "results": "通关时间缩短"}
+    experiences.propose(session, user(session, "henan.bureau"), zone.id, proposal, measure.id)
+    page = _page(session, "hq.clearance", "review_replication")
+    shown = _shown(page)
+    assert shown["提出复制推广建议"]["主要做法"] == "做法甲"
+    assert shown["提出复制推广建议"]["取得成效"] == "通关时间缩短"
+    assert shown["填报创新措施"]["措施内容"] == MEASURE["description"]
+    assert page.sections[0].person.username == "henan.bureau"
+
+
+def test_acceptance_tasks_show_date_scope_guidance_and_the_application(session):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意",
+        guidance="加强冷链查验能力")
+    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-02-01",
+        acceptance_scope="现场核查")
+    shown = _shown(_page(session, "hq.food", "opinion_food"))
+    assert shown["组织验收"] == {"验收日期": "2027-02-01", "验收范围和安排": "现场核查"}
+    assert shown["直属局推荐意见"] == {"建设指导意见": "加强冷链查验能力"}
+    assert shown["填报建设申请"]["运营企业"] == application()["operator"]
+
+
+def test_the_acceptance_after_rectification_shows_the_report(session):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-02-01", acceptance_scope="现场")
+    for bpmn_id, name in UNIT_USERS.items():
+        act(session, name, bpmn_id, START, decision="pass", comment="同意")
+    act(session, "hq.clearance", "consolidate", START, decision="rectify", comment="冷库不足")
+    assert _shown(_page(session, "henan.gov", "rectification"))["汇总验收结论"] == {"验收结论": "rectify",
+                                                                               "结论说明": "冷库不足"}
+    act(session, "henan.gov", "rectification", START, rectification_report="新建冷库两座" * 50)
+    assert _shown(_page(session, "hq.clearance", "organise_acceptance"))["整改"]["整改情况报告"] == "新建冷库两座" * 50
+
+
+def test_evaluation_shows_the_years_reports_and_risk_assessment(app, session, zone):
+    run_year(app, session, START, [40, 40, 40, 40])  # a failing year: rectification follows
+    page = _page(session, "henan.gov", "rectify_zone")
+    rating = _shown(page)["评定等级"]
+    assert rating["考核等级"] == "不合格"
+    labels = ("改革措施实施效果（0-100）", "贸易便利化水平（0-100）", "国门安全与质量安全（0-100）",
+              "创新措施成效（0-100）")
+    assert [rating[label] for label in labels] == [40, 40, 40, 40]
+    assert {f.id for f in page.sections[0].fields} >= set(SCORES)
+
+
+def test_the_evaluation_task_lists_four_reports_with_issues(app, session, zone):
+    for i, quarter in enumerate(["q1", "q2", "q3", "q4"], start=1):
+        when = add_duration(START, f"P{3 * i}M") + timedelta(hours=1)
+        pass_at(app, when)
+        session.expire_all()
+        if quarter == "q4":
+            pass_at(app, when)
+        report(session, quarter, when)
+        if quarter == "q3":
+            risk = add_duration(START, "P10M") + timedelta(hours=1)
+            pass_at(app, risk)
+            session.expire_all()
+            act(session, "hq.clearance", "risk_assessment", risk, risk_level="medium", findings="冷链风险",
+                measures="加密抽检")
+    pass_at(app, add_duration(START, "P12M") + timedelta(hours=2))
+    session.expire_all()
+    shown = _shown(_page(session, "hq.clearance", "evaluation"))
+    quarters = [k for k in shown if "季度" in k]
+    assert len(quarters) == 4 and all("发现的问题及处理" in shown[q] for q in quarters)
+    assert shown["组织风险评估"]["防控措施建议"] == "加密抽检"
+
+
+def test_the_page_shows_sections_with_english_labels(login_as, session, zone):
+    measures.file(session, user(session, "henan.bureau"), zone.id, DEPARTING)
+    client = login_as("hq.cnca")
+    task = next(t for t in tasks.inbox(session, user(session, "hq.cnca")))
+    html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert DEPARTING["rules_departed"] in html and "突破的规定及理由" in html
+    english = client.get(f"/tasks/{task.id}?lang=en").get_data(as_text=True)
+    assert "Rules departed from, and why" in english
+
+
+def _to_consolidation(session, food="fail"):
+    zone = zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-02-01", acceptance_scope="现场")
+    for bpmn_id, name in UNIT_USERS.items():
+        if bpmn_id == "opinion_health":
+            act(session, name, bpmn_id, START, decision="conditional", conditions="补充卫生检疫设施", comment="可以")
+        else:
+            act(session, name, bpmn_id, START, decision=food if bpmn_id == "opinion_food" else "pass",
+                comment=f"{name} 的意见")
+    return zone
+
+
+def test_conditions_are_required_for_a_conditional_opinion(session):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-02-01", acceptance_scope="现场")
+    with pytest.raises(InvalidForm) as err:
+        act(session, "hq.cnca", "opinion_cnca", START, decision="conditional", comment="可以")
+    assert set(err.value.fields) == {"conditions"}
+
+
+def test_consolidation_sees_the_six_opinions_and_a_tally(session):
+    _to_consolidation(session)
+    page = _page(session, "hq.clearance", "consolidate")
+    assert [o.element.id for o in page.opinions] == list(UNIT_USERS)
+    health = page.opinions[2]
+    assert (health.decision_label("zh"), health.decision_label("en"), health.conditions) == (
+        "有条件通过", "Pass with conditions", "补充卫生检疫设施")
+    assert page.opinions[5].event.actor == "hq.food" and page.opinions[5].event.comment == "hq.food 的意见"
+    assert [(t.label, t.count) for t in page.tally] == [("通过", 4), ("有条件通过", 1), ("不通过", 1)]
+
+
+def test_passing_against_a_fail_needs_a_reason_checked_on_the_server(session):
+    zone = _to_consolidation(session)
+    with pytest.raises(InvalidForm) as err:
+        act(session, "hq.clearance", "consolidate", START, decision="pass", comment="通过")
+    assert set(err.value.fields) == {"confirm_reason"}
+    session.rollback()
+    assert [t.bpmn_id for t in tasks.inbox(session, user(session, "hq.clearance"))] == ["consolidate"]
+    act(session, "hq.clearance", "consolidate", START, decision="rectify", comment="整改")  # no reason needed
+    assert zone.status.value == "accepting"
+
+
+def test_passing_against_a_fail_with_a_reason_goes_on(session):
+    _to_consolidation(session)
+    act(session, "hq.clearance", "consolidate", START, decision="pass", comment="通过",
+        confirm_reason="食品局意见已落实")
+    assert [t.bpmn_id for t in tasks.inbox(session, user(session, "hq.leader"))] == ["hq_approval"]
+
+
+def test_passing_when_nobody_failed_needs_no_reason(session):
+    _to_consolidation(session, food="pass")
+    act(session, "hq.clearance", "consolidate", START, decision="pass", comment="通过")
+    assert [t.bpmn_id for t in tasks.inbox(session, user(session, "hq.leader"))] == ["hq_approval"]
+
+
+def test_the_consolidation_page_shows_the_table_and_refuses_without_reason(login_as, session):
+    _to_consolidation(session)
+    task = tasks.inbox(session, user(session, "hq.clearance"))[0]
+    client = login_as("hq.clearance")
+    html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert html.count('<tr class="o-') == 6 and "补充卫生检疫设施" in html and "不通过: 1" in html
+    refused = client.post(f"/tasks/{task.id}", data={"decision": "pass", "comment": "通过", "csrf_token": client.csrf})
+    assert refused.status_code == 400 and "食品局验收意见 的意见为不通过" in refused.get_data(as_text=True)
+
+
+def test_the_api_refuses_passing_against_a_fail_without_reason(app, client, session):
+    _to_consolidation(session)
+    task = tasks.inbox(session, user(session, "hq.clearance"))[0]
+    token = client.post("/api/v1/token", json={"username": "hq.clearance", "password": PASSWORD}).get_json()["token"]
+    answer = client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {"decision": "pass", "comment": "x"}},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 400 and set(answer.get_json()["fields"]) == {"confirm_reason"}

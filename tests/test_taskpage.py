@@ -207,3 +207,43 @@ def test_the_api_refuses_passing_against_a_fail_without_reason(app, client, sess
     answer = client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {"decision": "pass", "comment": "x"}},
                          headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 400 and set(answer.get_json()["fields"]) == {"confirm_reason"}
+
+
+def _recommendation(session, login_as):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    task = tasks.inbox(session, user(session, "henan.bureau"))[0]
+    return task, login_as("henan.bureau"), login_as("henan.bureau2")
+
+
+def test_a_task_claimed_by_a_colleague_is_read_only(session, login_as):
+    task, first, second = _recommendation(session, login_as)
+    assert first.post(f"/tasks/{task.id}/claim", data={"csrf_token": first.csrf}).status_code == 302
+    page = second.get(f"/tasks/{task.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "认领，您只能查看" in html and "河南局经办人" in html
+    assert 'name="decision"' not in html and "提交" not in html and "释放" not in html
+    assert application()["operator"] in html, "the colleague still sees what is being decided"
+    mine = first.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'name="decision"' in mine and "释放" in mine
+
+
+def test_a_done_task_from_a_bookmark_says_who_decided_what_and_when(session, login_as):
+    task, first, second = _recommendation(session, login_as)
+    done = first.post(f"/tasks/{task.id}", data={"decision": "revise", "comment": "补充业务量预测",
+                                                 "csrf_token": first.csrf})
+    assert done.status_code == 302
+    page = second.get(f"/tasks/{task.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "此任务已办结" in html
+    assert "河南局经办人" in html and "退回修改" in html and "补充业务量预测" in html
+    assert f'href="/zones/{task.zone_id}"' in html and 'name="decision"' not in html
+    again = second.post(f"/tasks/{task.id}", data={"decision": "recommend", "comment": "x", "csrf_token": second.csrf})
+    assert again.status_code == 409 and "此任务已办结" in again.get_data(as_text=True)
+
+
+def test_done_and_unseen_tasks_keep_their_answers_elsewhere(session, login_as):
+    task, first, _ = _recommendation(session, login_as)
+    assert login_as("jiangxi.bureau").get(f"/tasks/{task.id}").status_code == 404
+    assert login_as("hq.food").get(f"/tasks/{task.id}").status_code == 403
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    assert login_as("hq.food").get(f"/tasks/{task.id}").status_code == 200, "a done step reads like the history"

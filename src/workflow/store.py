@@ -213,6 +213,14 @@ def latest_steps(session: Session, instance_id: int, bpmn_ids: Iterable[str]) ->
     return {e.bpmn_id or "": e for e in rows}
 
 
+def completion(session: Session, task: HumanTask) -> Event | None:
+    """The history row of a done task: its completion, or its withdrawal."""
+    kinds = ("task_completed", "task_withdrawn")
+    return session.scalar(select(Event).where(Event.instance_id == task.instance_id, Event.bpmn_id == task.bpmn_id,
+                                              Event.kind.in_(kinds), Event.at == task.completed_at)
+                          .order_by(Event.id).limit(1))
+
+
 def period_records(session: Session, zone_id: int, period_no: int | None) -> Sequence[ZoneRecord]:
     """A zone's records of one supervision year (of its newest year when ``period_no`` is None)."""
     if period_no is None:

@@ -70,7 +70,7 @@ def sections(session: Session, task: HumanTask, element: Element) -> list[Sectio
         elif source == MEASURE:
             found.extend(_measure(session, task.instance_id, fields))
         elif source in steps:
-            found.append(_of_event(steps[source], model, fields))
+            found.append(from_event(steps[source], model, fields))
     return found
 
 
@@ -84,7 +84,7 @@ def _application(session: Session, zone: Zone, fields: Sequence[str]) -> list[Se
     if step is None:
         return [Section(element.name, element.name_en, labelled(model, element.id, zone.application, fields),
                         zone.application)]
-    return [_of_event(step, model, fields)]
+    return [from_event(step, model, fields)]
 
 
 def _records(session: Session, zone_id: int, period_no: int | None, fields: Sequence[str]) -> list[Section]:
@@ -105,10 +105,11 @@ def _measure(session: Session, instance_id: int, fields: Sequence[str]) -> list[
     model = deploy.model_for(instance.process_version)
     first = model.first_task()
     step = store.latest_steps(session, instance.id, [first.id]).get(first.id) if first else None
-    return [_of_event(step, model, fields)] if step else []
+    return [from_event(step, model, fields)] if step else []
 
 
-def _of_event(event: Event, model: Model, fields: Sequence[str]) -> Section:
+def from_event(event: Event, model: Model, fields: Sequence[str] = ()) -> Section:
+    """What one step set, labelled from the model, with who and when."""
     return Section(event.task_name, event.task_name_en, labelled(model, event.bpmn_id or "", event.data, fields),
                    event.data, event.at, event.person, event.actor if event.kind == "task_completed" else "",
                    event.organisation, event.organisation_en)

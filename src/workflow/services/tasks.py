@@ -15,6 +15,7 @@ from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
 from workflow.services import briefing, commit, deploy, failures, instances, opinions, progress, zones
 
+ACT, HELD, DONE = "act", "held", "done"  # what the task page lets its viewer do: act, watch a colleague's claim, read
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
 
 
@@ -40,6 +41,8 @@ class TaskPage:
     sections: Sequence[briefing.Section] = ()  # the earlier data the task's ``show`` property names
     opinions: Sequence[opinions.Opinion] = ()  # the opinions a consolidation weighs (``opinions`` property)
     tally: Sequence[opinions.Tally] = ()
+    mode: str = ACT
+    decided: briefing.Section | None = None  # a done task: what was decided, by whom, when
 
 
 def _take(session: Session, user: User, task_id: int) -> HumanTask:
@@ -99,14 +102,40 @@ def _still_yours(task: HumanTask, user: User) -> None:
 
 
 def page(session: Session, user: User, task_id: int) -> TaskPage:
-    task = _take(session, user, task_id)
+    """The page of a task the user may act on now (409 once done)."""
+    return _build(session, _take(session, user, task_id), ACT)
+
+
+def view(session: Session, user: User, task_id: int) -> TaskPage:
+    """The task page for whoever may see it: the form for a candidate, read-only under a colleague's claim,
+    and for a done task what was decided, by whom and when."""
+    task = store.visible_task(session, user, task_id)
+    if task is None:
+        raise NotFound(Msg("没有这个任务"))
+    if task.status != TaskStatus.OPEN:
+        return _done(session, task)
+    if store.actionable_task(session, user, task_id) is None:
+        raise PermissionDenied(Msg("这个任务不由您办理"))
+    held = task.claimed_by_id is not None and task.claimed_by_id != user.id
+    return _build(session, task, HELD if held else ACT)
+
+
+def _done(session: Session, task: HumanTask) -> TaskPage:
+    model = deploy.model_for(task.instance.process_version)
+    event = store.completion(session, task)
+    decided = briefing.from_event(event, model) if event is not None and event.kind == "task_completed" else None
+    return TaskPage(task, model.element(task.bpmn_id), None, store.history(session, task.zone_id), mode=DONE,
+                    decided=decided)
+
+
+def _build(session: Session, task: HumanTask, mode: str) -> TaskPage:
     model = deploy.model_for(task.instance.process_version)
     element = model.element(task.bpmn_id)
     application = zones.application_element(deploy.model_for(task.zone.lifecycle.process_version))
     weighed = opinions.of_task(session, task, model, element)
     return TaskPage(task, element, application, store.history(session, task.zone_id),
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
-                    briefing.sections(session, task, element), weighed, opinions.tally(weighed))
+                    briefing.sections(session, task, element), weighed, opinions.tally(weighed), mode)
 
 
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from workflow.errors import InvalidForm, Msg, Text
+from workflow.errors import Conflict, InvalidForm, Msg, Text
 from workflow.services import tasks
 from workflow.views import form_values, login_required, refused
 from workflow.web import current_user, db_session, tr
@@ -21,7 +21,7 @@ def inbox():
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
-    return render_template("task.html", page=tasks.page(db_session(), current_user(), task_id), values={}, errors={})
+    return render_template("task.html", page=tasks.view(db_session(), current_user(), task_id), values={}, errors={})
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -41,12 +41,16 @@ def unclaim(task_id: int):
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def complete(task_id: int):
-    page = tasks.page(db_session(), current_user(), task_id)
-    values = form_values(page.element.form, request.form)
     try:
+        page = tasks.page(db_session(), current_user(), task_id)
+        values = form_values(page.element.form, request.form)
         tasks.complete(db_session(), current_user(), task_id, values)
     except InvalidForm as exc:
         errors = refused(exc)
         return render_template("task.html", page=page, values=values, errors=errors, error=tr(exc.message)), 400
+    except Conflict as exc:  # done or claimed meanwhile: the read-only page says by whom
+        refused(exc)
+        page = tasks.view(db_session(), current_user(), task_id)
+        return render_template("task.html", page=page, values={}, errors={}, error=tr(exc.message)), 409
     flash(tr(Msg("已办结：%(task)s", task=Text(page.task.name, page.task.name_en))))
     return redirect(url_for("zones.show", zone_id=page.task.zone_id))

@@ -1,5 +1,6 @@
 """The task page: earlier steps' data shown read-only, as the model's ``show`` property names it."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -247,3 +248,25 @@ def test_done_and_unseen_tasks_keep_their_answers_elsewhere(session, login_as):
     assert login_as("hq.food").get(f"/tasks/{task.id}").status_code == 403
     act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
     assert login_as("hq.food").get(f"/tasks/{task.id}").status_code == 200, "a done step reads like the history"
+
+
+def test_a_returned_application_comes_back_filled_in_with_the_reason_on_top(session, login_as):
+    filed = application(forecast_volume="年 5 万批", priority_policies=["designated_port", "third_party"])
+    zones.file_application(session, user(session, "henan.gov"), filed, now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="revise", comment="请补充业务量预测依据")
+    page = _page(session, "henan.gov", "submit_application")
+    assert page.values["forecast_volume"] == "年 5 万批"
+    assert page.values["priority_policies"] == ["designated_port", "third_party"]
+    assert page.task.due_at == START + timedelta(days=30)
+    assert _shown(page)["直属局推荐意见"] == {"推荐意见": "revise", "推荐意见说明": "请补充业务量预测依据"}
+    html = login_as("henan.gov").get(f"/tasks/{page.task.id}").get_data(as_text=True)
+    assert ">年 5 万批</textarea>" in html and f'value="{filed["zone_name"]}"' in html
+    assert html.index("请补充业务量预测依据") < html.index('name="zone_name"')
+    assert re.search(r'value="designated_port"\s+checked', html) and not re.search(r'value="cbec_food"\s+checked', html)
+
+
+def test_a_rectification_carries_a_due_date_from_the_model(session):
+    _to_consolidation(session)
+    act(session, "hq.clearance", "consolidate", START, decision="rectify", comment="整改")
+    task = tasks.inbox(session, user(session, "henan.gov"))[0]
+    assert task.bpmn_id == "rectification" and task.due_at == START + timedelta(days=90)

@@ -43,6 +43,7 @@ class TaskPage:
     tally: Sequence[opinions.Tally] = ()
     mode: str = ACT
     decided: briefing.Section | None = None  # a done task: what was decided, by whom, when
+    values: Mapping[str, Any] = field(default_factory=dict)  # a returned task starts with its last submission
 
 
 def _take(session: Session, user: User, task_id: int) -> HumanTask:
@@ -135,7 +136,16 @@ def _build(session: Session, task: HumanTask, mode: str) -> TaskPage:
     weighed = opinions.of_task(session, task, model, element)
     return TaskPage(task, element, application, store.history(session, task.zone_id),
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
-                    briefing.sections(session, task, element), weighed, opinions.tally(weighed), mode)
+                    briefing.sections(session, task, element), weighed, opinions.tally(weighed), mode,
+                    values=_last_submission(session, task, element))
+
+
+def _last_submission(session: Session, task: HumanTask, element: Element) -> dict[str, Any]:
+    """What was last submitted at this same step of the instance (a returned application, a redone report)."""
+    last = store.latest_steps(session, task.instance_id, [task.bpmn_id]).get(task.bpmn_id)
+    if last is None:
+        return {}
+    return {f.id: last.data[f.id] for f in element.form if last.data.get(f.id) not in (None, "", [])}
 
 
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:

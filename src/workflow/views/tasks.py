@@ -21,7 +21,8 @@ def inbox():
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
-    return render_template("task.html", page=tasks.view(db_session(), current_user(), task_id), values={}, errors={})
+    page = tasks.view(db_session(), current_user(), task_id)
+    return render_template("task.html", page=page, values=page.values, errors={})
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from workflow import store
 from workflow.engine import Model
 from workflow.models import Event, HumanTask, ProcessInstance, User, Zone, ZoneRecord
 from workflow.modelxml import Element, Field
-from workflow.services import deploy, zones
+from workflow.services import deploy, disclosure, zones
 
 DEFAULT = "application, records"  # what a task without a ``show`` property shows
 APPLICATION, RECORDS, MEASURE = "application", "records", "measure"
@@ -33,6 +33,8 @@ class Section:
     organisation: str = ""
     organisation_en: str = ""
     record_id: int | None = None
+    instance_id: int | None = None
+    bpmn_id: str = ""  # the step that set the data, whose form says who may read each field
 
     def label(self, lang: str = "zh") -> str:
         return (self.name_en or self.name) if lang == "en" else self.name
@@ -56,8 +58,8 @@ def spec_of(element: Element) -> str:
     return dict(element.properties).get("show", DEFAULT)
 
 
-def sections(session: Session, task: HumanTask, element: Element) -> list[Section]:
-    """The sections ``show`` names, in its order; sources that have no data yet are left out."""
+def sections(session: Session, user: User, task: HumanTask, element: Element) -> list[Section]:
+    """The sections ``show`` names, in its order, with the fields ``user`` may read; sources without data left out."""
     found: list[Section] = []
     wanted = entries(spec_of(element))
     model = deploy.model_for(task.instance.process_version)
@@ -71,7 +73,14 @@ def sections(session: Session, task: HumanTask, element: Element) -> list[Sectio
             found.extend(_measure(session, task.instance_id, fields))
         elif source in steps:
             found.append(from_event(steps[source], model, fields))
-    return found
+    return readable(user, task.zone, found)
+
+
+def readable(user: User, zone: Zone, found: Sequence[Section]) -> list[Section]:
+    """The sections with only the fields ``user`` may read (see :mod:`workflow.services.disclosure`)."""
+    reader = disclosure.Reader(user, zone.instances)
+    return [replace(s, fields=tuple(f for f in s.fields if f.id not in reader.hidden(s.instance_id, s.bpmn_id)))
+            for s in found]
 
 
 def _application(session: Session, zone: Zone, fields: Sequence[str]) -> list[Section]:
@@ -83,7 +92,7 @@ def _application(session: Session, zone: Zone, fields: Sequence[str]) -> list[Se
     step = store.latest_steps(session, lifecycle.id, [element.id]).get(element.id)
     if step is None:
         return [Section(element.name, element.name_en, labelled(model, element.id, zone.application, fields),
-                        zone.application)]
+                        zone.application, instance_id=lifecycle.id, bpmn_id=element.id)]
     return [from_event(step, model, fields)]
 
 
@@ -112,13 +121,14 @@ def from_event(event: Event, model: Model, fields: Sequence[str] = ()) -> Sectio
     """What one step set, labelled from the model, with who and when."""
     return Section(event.task_name, event.task_name_en, labelled(model, event.bpmn_id or "", event.data, fields),
                    event.data, event.at, event.person, event.actor if event.kind == "task_completed" else "",
-                   event.organisation, event.organisation_en)
+                   event.organisation, event.organisation_en, instance_id=event.instance_id,
+                   bpmn_id=event.bpmn_id or "")
 
 
 def _of_record(record: ZoneRecord, model: Model | None, fields: Sequence[str]) -> Section:
     shown = labelled(model, record.bpmn_id, record.data, fields)
     return Section(record.name, record.name_en, shown, record.data, record.at, record.person, record.actor,
-                   record_id=record.id)
+                   record_id=record.id, instance_id=record.instance_id, bpmn_id=record.bpmn_id)
 
 
 def labelled(model: Model | None, bpmn_id: str, data: Mapping[str, Any],

@@ -13,7 +13,7 @@ from workflow import forms, store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone, Text
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
-from workflow.services import briefing, commit, deploy, failures, instances, opinions, progress, zones
+from workflow.services import briefing, commit, deploy, disclosure, failures, instances, opinions, progress, zones
 
 ACT, HELD, DONE = "act", "held", "done"  # what the task page lets its viewer do: act, watch a colleague's claim, read
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
@@ -104,7 +104,7 @@ def _still_yours(task: HumanTask, user: User) -> None:
 
 def page(session: Session, user: User, task_id: int) -> TaskPage:
     """The page of a task the user may act on now (409 once done)."""
-    return _build(session, _take(session, user, task_id), ACT)
+    return _build(session, user, _take(session, user, task_id), ACT)
 
 
 def view(session: Session, user: User, task_id: int) -> TaskPage:
@@ -114,29 +114,33 @@ def view(session: Session, user: User, task_id: int) -> TaskPage:
     if task is None:
         raise NotFound(Msg("没有这个任务"))
     if task.status != TaskStatus.OPEN:
-        return _done(session, task)
+        return _done(session, user, task)
     if store.actionable_task(session, user, task_id) is None:
         raise PermissionDenied(Msg("这个任务不由您办理"))
     held = task.claimed_by_id is not None and task.claimed_by_id != user.id
-    return _build(session, task, HELD if held else ACT)
+    return _build(session, user, task, HELD if held else ACT)
 
 
-def _done(session: Session, task: HumanTask) -> TaskPage:
+def _history(session: Session, user: User, task: HumanTask) -> list[Event]:
+    return disclosure.Reader(user, task.zone.instances).rows(store.history(session, task.zone_id))
+
+
+def _done(session: Session, user: User, task: HumanTask) -> TaskPage:
     model = deploy.model_for(task.instance.process_version)
     event = store.completion(session, task)
-    decided = briefing.from_event(event, model) if event is not None and event.kind == "task_completed" else None
-    return TaskPage(task, model.element(task.bpmn_id), None, store.history(session, task.zone_id), mode=DONE,
-                    decided=decided)
+    done = [briefing.from_event(event, model)] if event is not None and event.kind == "task_completed" else []
+    return TaskPage(task, model.element(task.bpmn_id), None, _history(session, user, task), mode=DONE,
+                    decided=briefing.readable(user, task.zone, done)[0] if done else None)
 
 
-def _build(session: Session, task: HumanTask, mode: str) -> TaskPage:
+def _build(session: Session, user: User, task: HumanTask, mode: str) -> TaskPage:
     model = deploy.model_for(task.instance.process_version)
     element = model.element(task.bpmn_id)
     application = zones.application_element(deploy.model_for(task.zone.lifecycle.process_version))
     weighed = opinions.of_task(session, task, model, element)
-    return TaskPage(task, element, application, store.history(session, task.zone_id),
+    return TaskPage(task, element, application, _history(session, user, task),
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
-                    briefing.sections(session, task, element), weighed, opinions.tally(weighed), mode,
+                    briefing.sections(session, user, task, element), weighed, opinions.tally(weighed), mode,
                     values=_last_submission(session, task, element))
 
 

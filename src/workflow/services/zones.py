@@ -31,7 +31,7 @@ from workflow.models import (
 )
 from workflow.modelxml import Element
 from workflow.modelxml import rating_bands as rating_bands_of
-from workflow.services import commit, deploy, failures, progress, timers
+from workflow.services import commit, deploy, disclosure, failures, progress, timers
 
 PROCESS_ID = "zone_lifecycle"
 NAME_FIELD = "zone_name"
@@ -287,9 +287,11 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
     overdue = [t.bpmn_id for t in open_tasks if t.instance_id == instance.id and t.due_at and t.due_at < now]
     experiences, adopted = store.experiences(session, zone.id), store.adoptions(session, zone.id)
     named = {a.zone_id for e in experiences for a in e.adoptions} | {a.experience.zone_id for a in adopted}
+    reader = disclosure.Reader(user, zone.instances)
     return Trace(zone, instance.process_version, model, open_tasks,
-                 store.history(session, zone.id), application_element(lifecycle), instance.end_event,
-                 instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
+                 reader.rows(store.history(session, zone.id)), application_element(lifecycle), instance.end_event,
+                 instance.position, instance, reader.rows(store.records(session, zone.id)),
+                 store.measures(session, zone.id),
                  experiences, adopted, done=run.completed_elements() if run else [],
                  overdue=overdue, upcoming=_upcoming(zone),
                  actionable=frozenset(store.actionable_task_ids(session, user, zone.id)),

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import (
     MEASURE,
@@ -19,6 +20,7 @@ from tests.conftest import (
     user,
 )
 from workflow.errors import InvalidForm
+from workflow.models import ZoneRecord
 from workflow.modelxml import Element
 from workflow.services import briefing, experiences, measures, tasks, zones
 from workflow.timeparse import add_duration
@@ -270,3 +272,37 @@ def test_a_rectification_carries_a_due_date_from_the_model(session):
     act(session, "hq.clearance", "consolidate", START, decision="rectify", comment="整改")
     task = tasks.inbox(session, user(session, "henan.gov"))[0]
     assert task.bpmn_id == "rectification" and task.due_at == START + timedelta(days=90)
+
+
+def _first_report(app, session, zone):
+    when = add_duration(START, "P3M") + timedelta(hours=1)
+    pass_at(app, when)
+    session.expire_all()
+    act(session, "henan.bureau", "report_q1", when, summary="运行正常", issues="冷链抽检发现 2 批次不合格，已退运",
+        risk_level="low")
+    return session.scalars(select(ZoneRecord).where(ZoneRecord.zone_id == zone.id, ZoneRecord.kind == "report")).one()
+
+
+def test_a_record_has_a_detail_page_reachable_from_the_zone(app, session, zone, login_as):
+    record = _first_report(app, session, zone)
+    browser = login_as("hq.clearance")
+    zone_page = browser.get(f"/zones/{zone.id}").get_data(as_text=True)
+    assert f'href="/zones/{zone.id}/records/{record.id}"' in zone_page
+    html = browser.get(f"/zones/{zone.id}/records/{record.id}").get_data(as_text=True)
+    assert "发现的问题及处理" in html and "冷链抽检发现 2 批次不合格，已退运" in html and "河南局经办人" in html
+    task = re.search(r'href="/tasks/(\d+)"', html)
+    assert task and browser.get(f"/tasks/{task.group(1)}").status_code == 200
+
+
+def test_the_record_api_lists_every_field_with_its_label(app, client, session, zone):
+    record = _first_report(app, session, zone)
+    token = client.post("/api/v1/token", json={"username": "henan.bureau", "password": PASSWORD}).json["token"]
+    auth = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    body = client.get(f"/api/v1/zones/{zone.id}/records/{record.id}", headers=auth).json
+    assert body["kind"] == "report" and body["actor"] == "henan.bureau" and body["task_id"]
+    assert {f["id"]: f["label"] for f in body["fields"]}["issues"] == "Issues found and handling"
+    assert client.get(f"/api/v1/zones/{zone.id}/records/{record.id + 99}", headers=auth).status_code == 404
+    other = client.post("/api/v1/token", json={"username": "jiangxi.bureau", "password": PASSWORD}).json["token"]
+    assert client.get(f"/api/v1/zones/{zone.id}/records/{record.id}",
+                      headers={"Authorization": f"Bearer {other}"}).status_code == 404
+    assert "/zones/{zone_id}/records/{record_id}" in client.get("/api/v1/openapi.json").json["paths"]

@@ -221,6 +221,18 @@ def completion(session: Session, task: HumanTask) -> Event | None:
                           .order_by(Event.id).limit(1))
 
 
+def zone_record(session: Session, zone_id: int, record_id: int) -> ZoneRecord | None:
+    if not 0 < record_id <= MAX_ID:
+        return None
+    return session.scalar(select(ZoneRecord).where(ZoneRecord.id == record_id, ZoneRecord.zone_id == zone_id))
+
+
+def task_done_at(session: Session, instance_id: int, bpmn_id: str, at: datetime) -> HumanTask | None:
+    """The task of that element completed at that moment (the task a record came from)."""
+    return session.scalar(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.bpmn_id == bpmn_id,
+                                                  HumanTask.completed_at == at).limit(1))
+
+
 def period_records(session: Session, zone_id: int, period_no: int | None) -> Sequence[ZoneRecord]:
     """A zone's records of one supervision year (of its newest year when ``period_no`` is None)."""
     if period_no is None:

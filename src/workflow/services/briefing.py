@@ -102,7 +102,7 @@ def _records(session: Session, zone_id: int, period_no: int | None, fields: Sequ
         if record.instance_id not in models:
             instance = session.get(ProcessInstance, record.instance_id)
             models[record.instance_id] = deploy.model_for(instance.process_version) if instance else None
-        found.append(_of_record(record, models[record.instance_id], fields))
+        found.append(of_record(record, models[record.instance_id], fields))
     return found
 
 
@@ -125,7 +125,8 @@ def from_event(event: Event, model: Model, fields: Sequence[str] = ()) -> Sectio
                    bpmn_id=event.bpmn_id or "")
 
 
-def _of_record(record: ZoneRecord, model: Model | None, fields: Sequence[str]) -> Section:
+def of_record(record: ZoneRecord, model: Model | None, fields: Sequence[str]) -> Section:
+    """A record's data, labelled from the model, with who and when."""
     shown = labelled(model, record.bpmn_id, record.data, fields)
     return Section(record.name, record.name_en, shown, record.data, record.at, record.person, record.actor,
                    record_id=record.id, instance_id=record.instance_id, bpmn_id=record.bpmn_id)

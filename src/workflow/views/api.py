@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, eventlog, logins, tasks, zones
+from workflow.services import deploy, eventlog, logins, records, tasks, zones
 from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang
@@ -125,6 +125,11 @@ def zone_list():
 @bp.get("/zones/<int:zone_id>")
 def zone_detail(zone_id: int):
     return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone_id), lang()))
+
+
+@bp.get("/zones/<int:zone_id>/records/<int:record_id>")
+def record_detail(zone_id: int, record_id: int):
+    return jsonify(rep.record(records.detail(db_session(), g.user, zone_id, record_id), lang()))
 
 
 @bp.get("/zones/<int:zone_id>/trace")

@@ -10,7 +10,7 @@ from workflow.exports import to_csv
 from workflow.services import dossier as dossiers
 from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
-from workflow.services import timeline, zones
+from workflow.services import records, timeline, zones
 from workflow.views import form_values, login_required, query_id, refused
 from workflow.web import N_, current_user, db_session, lang, local_time, model_xml, outcome_label, status_label, tr
 
@@ -76,6 +76,12 @@ def show(zone_id: int):
     return render_template("zone.html", trace=trace, chart=zones.rating_points(trace),
                            bands=zones.rating_bands(db_session()),
                            timeline=timeline.timeline(db_session(), trace, filters))
+
+
+@bp.get("/zones/<int:zone_id>/records/<int:record_id>")
+@login_required
+def record(zone_id: int, record_id: int):
+    return render_template("record.html", page=records.detail(db_session(), current_user(), zone_id, record_id))
 
 
 @bp.get("/zones/<int:zone_id>/log.<any(csv, xes):fmt>")

@@ -306,3 +306,66 @@ def test_the_record_api_lists_every_field_with_its_label(app, client, session, z
     assert client.get(f"/api/v1/zones/{zone.id}/records/{record.id}",
                       headers={"Authorization": f"Bearer {other}"}).status_code == 404
     assert "/zones/{zone_id}/records/{record_id}" in client.get("/api/v1/openapi.json").json["paths"]
+
+
+def test_an_irreversible_decision_asks_for_a_confirmation_first(session, login_as):
+    task, bureau, _ = _recommendation(session, login_as)
+    form = {"decision": "reject", "comment": "不具备条件", "csrf_token": bureau.csrf}
+    asked = bureau.post(f"/tasks/{task.id}", data=form)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="confirm-panel"' in html and "不予推荐" in html
+    assert 'name="confirmed" value="1"' in html and ">不具备条件</textarea>" in html
+    session.expire_all()
+    assert tasks.inbox(session, user(session, "henan.bureau")), "nothing decided yet"
+    done = bureau.post(f"/tasks/{task.id}", data={**form, "confirmed": "1"})
+    assert done.status_code == 302
+
+
+def test_the_confirmation_comes_after_the_form_is_valid(session, login_as):
+    task, bureau, _ = _recommendation(session, login_as)
+    refused = bureau.post(f"/tasks/{task.id}", data={"decision": "reject", "csrf_token": bureau.csrf})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="confirm-panel"' not in html
+
+
+def test_a_reversible_decision_needs_no_confirmation(session, login_as):
+    task, bureau, _ = _recommendation(session, login_as)
+    done = bureau.post(f"/tasks/{task.id}", data={"decision": "revise", "comment": "补充", "csrf_token": bureau.csrf})
+    assert done.status_code == 302
+
+
+def test_a_refused_submit_lists_and_links_each_field_in_an_error_summary(session, login_as):
+    _to_consolidation(session)
+    task = tasks.inbox(session, user(session, "hq.clearance"))[0]
+    client = login_as("hq.clearance")
+    html = client.post(f"/tasks/{task.id}", data={"csrf_token": client.csrf}).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary" id="error-summary" tabindex="-1" role="alert">(.+?)</div>',
+                        html, re.S).group(1)
+    assert re.findall(r'href="#(f-\w+)"', summary) == ["f-decision", "f-comment"]
+    assert '<fieldset id="f-decision"' in html and 'id="f-comment"' in html
+    assert "forms.js" in html
+
+
+def test_required_if_markers_and_counters_are_rendered(session, login_as):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-02-01", acceptance_scope="现场")
+    task = tasks.inbox(session, user(session, "hq.cnca"))[0]
+    client = login_as("hq.cnca")
+    html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert re.search(r'data-required-if="decision=conditional" hidden>', html), "hidden until it applies"
+    assert '<p class="counter" data-for="f-comment">0 / 4000 字</p>' in html
+    html = client.post(f"/tasks/{task.id}", data={"decision": "conditional", "comment": "可以",
+                                                  "csrf_token": client.csrf}).get_data(as_text=True)
+    assert re.search(r'data-required-if="decision=conditional">', html), "shown once the condition holds"
+    assert '<p class="counter" data-for="f-comment">2 / 4000 字</p>' in html
+
+
+def test_dates_out_of_range_are_refused(session):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    for day in ("1999-12-31", "2100-01-01", "0001-01-01"):
+        with pytest.raises(InvalidForm) as err:
+            act(session, "hq.clearance", "organise_acceptance", START, acceptance_date=day, acceptance_scope="现场")
+        assert set(err.value.fields) == {"acceptance_date"}
+        session.rollback()

@@ -152,6 +152,21 @@ def _last_submission(session: Session, task: HumanTask, element: Element) -> dic
     return {f.id: last.data[f.id] for f in element.form if last.data.get(f.id) not in (None, "", [])}
 
 
+def check(page: TaskPage, raw: Mapping[str, Any]) -> None:
+    """Validate a submission without completing (before asking to confirm it): InvalidForm as ``complete``."""
+    opinions.check(page.element, page.opinions, forms.clean(page.element.form, raw))
+
+
+def irreversible(element: Element, values: Mapping[str, Any]) -> tuple[Field, str] | None:
+    """The field and choice among ``values`` that its ``irreversible`` property names (asked to confirm first)."""
+    for f in element.form:
+        chosen = values.get(f.id)
+        if isinstance(chosen, str) and chosen in {v.strip() for v in dict(f.properties).get("irreversible", "")
+                                                  .split(",") if v.strip()}:
+            return f, chosen
+    return None
+
+
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:
     wanted = {p.strip() for p in element.prop("remit").split(",") if p.strip()}
     policies: Field | None = next((f for f in application.form if f.id == "priority_policies"), None) \

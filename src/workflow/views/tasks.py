@@ -45,6 +45,10 @@ def complete(task_id: int):
     try:
         page = tasks.page(db_session(), current_user(), task_id)
         values = form_values(page.element.form, request.form)
+        choice = None if request.form.get("confirmed") else tasks.irreversible(page.element, values)
+        if choice:  # an irreversible decision: the page asks to confirm it, with the values kept
+            tasks.check(page, values)
+            return render_template("task.html", page=page, values=values, errors={}, confirm=choice)
         tasks.complete(db_session(), current_user(), task_id, values)
     except InvalidForm as exc:
         errors = refused(exc)

@@ -2,7 +2,8 @@
 
 hq.cnca approves a measure seeing its content and the rules it departs from; hq.clearance
 consolidates seeing the six units' opinions and their tally, and must give a reason to pass
-against a unit's fail. axe-core checks both task pages.
+against a unit's fail; henan.gov resubmits a returned application that comes back filled in.
+axe-core checks the task pages.
 """
 
 import os
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.browser
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 RULES = "检验检疫法实施条例第十六条：改为先放后检"
+REASON = "请补充业务量预测的依据"
 
 
 def _act(session, name, bpmn_id, zone_id, **data):
@@ -50,6 +52,9 @@ def base_url(tmp_path_factory):
             for bpmn_id, name in UNIT_USERS.items():
                 decision = "fail" if bpmn_id == "opinion_food" else "pass"
                 _act(s, name, bpmn_id, other.id, decision=decision, comment=f"{name} 意见")
+            returned = zones.file_application(s, user(s, "henan.gov"), application(
+                zone_name="开封国检试验区", forecast_volume="年 2 万批"), now=START)
+            _act(s, "henan.bureau", "bureau_recommendation", returned.id, decision="revise", comment=REASON)
         db.dispose()
         yield base
 
@@ -110,3 +115,21 @@ def test_clearance_consolidates_seeing_the_six_opinions(browser, base_url):
     page.click("form[novalidate] button[type=submit]")
     page.wait_for_url("**/zones/*")
     assert "已办结：汇总验收结论" in page.content()
+
+
+def test_gov_resubmits_a_returned_application_that_comes_back_filled_in(browser, base_url):
+    page = browser.new_context(locale="zh-CN").new_page()
+    login(page, base_url, "henan.gov")
+    page.locator("table.list tr", has_text="开封国检试验区").locator("a").first.click()
+    assert REASON in page.locator(".briefing").inner_text()
+    assert page.locator(".briefing").bounding_box()["y"] < page.locator("#f-zone_name").bounding_box()["y"]
+    assert page.input_value("#f-zone_name") == "开封国检试验区"
+    assert page.input_value("#f-operator") == application()["operator"]
+    assert page.input_value("#f-forecast_volume") == "年 2 万批"
+    assert page.is_checked("input[name=priority_policies][value=designated_port]")
+    assert axe_violations(page) == []
+    page.fill("#f-forecast_volume", "年 2 万批，依据：2026 年口岸进出口统计")
+    page.click("form[novalidate] button[type=submit]")
+    page.wait_for_url("**/zones/*")
+    assert "已办结：填报建设申请" in page.content()
+    assert page.locator("ol.stages li.current").inner_text() == "推荐中"

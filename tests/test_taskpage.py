@@ -369,3 +369,9 @@ def test_dates_out_of_range_are_refused(session):
             act(session, "hq.clearance", "organise_acceptance", START, acceptance_date=day, acceptance_scope="现场")
         assert set(err.value.fields) == {"acceptance_date"}
         session.rollback()
+
+
+def test_the_province_choice_offers_only_the_users_own(login_as):
+    html = login_as("henan.gov").get("/zones/new").get_data(as_text=True)
+    select = re.search(r'<select id="f-province".+?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="(\w*)"', select) == ["", "henan"]

@@ -135,7 +135,7 @@ def _done(session: Session, user: User, task: HumanTask) -> TaskPage:
 
 def _build(session: Session, user: User, task: HumanTask, mode: str) -> TaskPage:
     model = deploy.model_for(task.instance.process_version)
-    element = model.element(task.bpmn_id)
+    element = zones.narrowed(model.element(task.bpmn_id), user)
     application = zones.application_element(deploy.model_for(task.zone.lifecycle.process_version))
     weighed = opinions.of_task(session, task, model, element)
     return TaskPage(task, element, application, _history(session, user, task),

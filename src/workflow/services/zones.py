@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,6 +59,22 @@ def application_form(session: Session, user: User) -> tuple[ProcessVersion, Elem
         raise EngineFailure(Msg("流程模型的第一个任务必须是带有 zone_name 字段的申请表"), process=PROCESS_ID)
     progress.may_begin(user, element, Msg("只有地方政府可以提出建设申请"))
     return version, element
+
+
+def filing_form(session: Session, user: User) -> Element:
+    """The application form as the user fills it: the province offers only what the user may file for."""
+    return narrowed(application_form(session, user)[1], user)
+
+
+def narrowed(element: Element, user: User) -> Element:
+    """The element with its province field offering only the user's own province (when the user has one)."""
+    own = user.organisation.province
+    if not own or not any(f.id == PROVINCE_FIELD for f in element.form):
+        return element
+    form = tuple(replace(f, options=tuple(o for o in f.options if o.id == own),
+                         properties=(*f.properties, ("widget", "select"))) if f.id == PROVINCE_FIELD else f
+                 for f in element.form)
+    return replace(element, form=form)
 
 
 def check_application(session: Session, user: User, element: Element, data: Mapping[str, Any],

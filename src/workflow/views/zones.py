@@ -49,14 +49,14 @@ def export():
 @bp.get("/zones/new")
 @login_required
 def new():
-    _, element = zones.application_form(db_session(), current_user())
+    element = zones.filing_form(db_session(), current_user())
     return render_template("zone_new.html", element=element, values={}, errors={})
 
 
 @bp.post("/zones/new")
 @login_required
 def create():
-    _, element = zones.application_form(db_session(), current_user())
+    element = zones.filing_form(db_session(), current_user())
     values = form_values(element.form, request.form)
     try:
         zone = zones.file_application(db_session(), current_user(), values)

@@ -375,3 +375,12 @@ def test_the_province_choice_offers_only_the_users_own(login_as):
     html = login_as("henan.gov").get("/zones/new").get_data(as_text=True)
     select = re.search(r'<select id="f-province".+?</select>', html, re.S).group(0)
     assert re.findall(r'<option value="(\w*)"', select) == ["", "henan"]
+
+
+def test_the_confirmation_rule_is_reported_with_the_other_field_errors(session, login_as):
+    _to_consolidation(session)
+    task = tasks.inbox(session, user(session, "hq.clearance"))[0]
+    client = login_as("hq.clearance")
+    html = client.post(f"/tasks/{task.id}", data={"decision": "pass", "csrf_token": client.csrf}).get_data(as_text=True)
+    summary = re.search(r'id="error-summary".+?</div>', html, re.S).group(0)
+    assert re.findall(r'href="#(f-\w+)"', summary) == ["f-comment", "f-confirm_reason"]

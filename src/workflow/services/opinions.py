@@ -1,4 +1,4 @@
-"""The opinions a consolidating task weighs (its ``opinions`` property), their tally, and the confirmation rule.
+"""The opinions a consolidating task weighs (its ``opinions`` property), their tally, the confirmation rule.
 
 A consolidation names the tasks whose opinions it weighs (``opinions``). With ``confirm_decision``,
 ``confirm_against`` and ``confirm_field`` it asks for a reason in ``confirm_field`` before the
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow import store
+from workflow import forms, store
 from workflow.engine import Model
 from workflow.errors import InvalidForm, Msg, Text
 from workflow.models import Event, HumanTask
@@ -74,14 +74,27 @@ def tally(found: Sequence[Opinion]) -> list[Tally]:
     return [Tally(o.id, o.label, o.label_en, sum(1 for x in found if x.decision == o.id)) for o in field.options]
 
 
-def check(element: Element, found: Sequence[Opinion], data: Mapping[str, Any]) -> None:
-    """Refuse ``confirm_decision`` against a ``confirm_against`` opinion unless ``confirm_field`` gives a reason."""
+def problems(element: Element, found: Sequence[Opinion], data: Mapping[str, Any]) -> dict[str, Msg]:
+    """``confirm_decision`` against a ``confirm_against`` opinion without a reason in ``confirm_field``."""
     decision, against, reason = (element.prop(p) for p in ("confirm_decision", "confirm_against", "confirm_field"))
     if not (decision and against and reason) or str(data.get(DECISION)) != decision:
-        return
+        return {}
     dissent = [o for o in found if o.decision == against]
-    if dissent and not str(data.get(reason) or "").strip():
-        units = "、".join(o.element.label("zh") for o in dissent)
-        units_en = ", ".join(o.element.label("en") for o in dissent)
-        raise InvalidForm(Msg("表单有误，请按提示修改"), {reason: Msg(
-            "%(units)s 的意见为不通过；确认通过请填写理由", units=Text(units, units_en))})
+    if not dissent or str(data.get(reason) or "").strip():
+        return {}
+    units = "、".join(o.element.label("zh") for o in dissent)
+    units_en = ", ".join(o.element.label("en") for o in dissent)
+    return {reason: Msg("%(units)s 的意见为不通过；确认通过请填写理由", units=Text(units, units_en))}
+
+
+def clean(element: Element, found: Sequence[Opinion], raw: Mapping[str, Any], strict: bool = False) -> dict[str, Any]:
+    """The form's clean data (:func:`workflow.forms.clean`), refused with the confirmation rule's message too."""
+    try:
+        data = forms.clean(element.form, raw, strict=strict)
+    except InvalidForm as exc:
+        exc.fields.update({k: v for k, v in problems(element, found, raw).items() if k not in exc.fields})
+        raise
+    found_problems = problems(element, found, data)
+    if found_problems:
+        raise InvalidForm(Msg("表单有误，请按提示修改"), dict(found_problems))
+    return data

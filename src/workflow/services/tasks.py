@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow import forms, store
+from workflow import store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone, Text
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
@@ -154,7 +154,7 @@ def _last_submission(session: Session, task: HumanTask, element: Element) -> dic
 
 def check(page: TaskPage, raw: Mapping[str, Any]) -> None:
     """Validate a submission without completing (before asking to confirm it): InvalidForm as ``complete``."""
-    opinions.check(page.element, page.opinions, forms.clean(page.element.form, raw))
+    opinions.clean(page.element, page.opinions, raw)
 
 
 def irreversible(element: Element, values: Mapping[str, Any]) -> tuple[Field, str] | None:
@@ -206,8 +206,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     _still_yours(task, user)
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
-    data = forms.clean(element.form, raw, strict=strict)
-    opinions.check(element, opinions.of_task(session, task, model, element), data)
+    data = opinions.clean(element, opinions.of_task(session, task, model, element), raw, strict)
     zone = task.zone
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.check_application(session, user, element, data, zone)

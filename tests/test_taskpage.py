@@ -1,5 +1,7 @@
 """The task page: earlier steps' data shown read-only, as the model's ``show`` property names it."""
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -384,3 +386,16 @@ def test_the_confirmation_rule_is_reported_with_the_other_field_errors(session, 
     html = client.post(f"/tasks/{task.id}", data={"decision": "pass", "csrf_token": client.csrf}).get_data(as_text=True)
     summary = re.search(r'id="error-summary".+?</div>', html, re.S).group(0)
     assert re.findall(r'href="#(f-\w+)"', summary) == ["f-comment", "f-confirm_reason"]
+
+
+def test_the_records_export_lists_every_readable_field(app, session, zone, login_as):
+    run_year(app, session, START, [80, 80, 80, 80])
+    hq = login_as("hq.clearance").get(f"/zones/{zone.id}/records.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(hq.lstrip("\ufeff"))))
+    assert rows[0] == ["record_id", "period", "kind", "name", "at", "actor", "field", "label", "value"]
+    findings = next(r for r in rows[1:] if r[6] == "findings")
+    assert (findings[2], findings[7], findings[8]) == ("risk", "评估结论", "风险可控")
+    assert any(r[2] == "report" and r[6] == "risk_level" and r[8] == "低" for r in rows[1:])
+    gov = login_as("henan.gov").get(f"/zones/{zone.id}/records.csv").get_data(as_text=True)
+    assert "运行正常" in gov and "风险可控" not in gov, "the HQ risk assessment is internal"
+    assert login_as("jiangxi.gov").get(f"/zones/{zone.id}/records.csv").status_code == 404

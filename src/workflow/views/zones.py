@@ -84,6 +84,14 @@ def record(zone_id: int, record_id: int):
     return render_template("record.html", page=records.detail(db_session(), current_user(), zone_id, record_id))
 
 
+@bp.get("/zones/<int:zone_id>/records.csv")
+@login_required
+def records_csv(zone_id: int):
+    body = to_csv(records.HEADER, records.table(db_session(), current_user(), zone_id, lang()))
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=zone-{zone_id}-records.csv"})
+
+
 @bp.get("/zones/<int:zone_id>/log.<any(csv, xes):fmt>")
 @login_required
 def event_log(zone_id: int, fmt: str):

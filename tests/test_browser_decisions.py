@@ -93,7 +93,7 @@ def test_cnca_approves_a_measure_seeing_its_content(browser, base_url):
     page.check("input[name=decision][value=approve]")
     page.fill("#f-comment", "同意试点")
     page.click("form[novalidate] button[type=submit]")
-    page.wait_for_url("**/zones/*")
+    page.wait_for_url("**/inbox")
     assert "已办结：创新措施报批" in page.content()
 
 
@@ -113,7 +113,7 @@ def test_clearance_consolidates_seeing_the_six_opinions(browser, base_url):
     assert axe_violations(page) == []
     page.fill("#f-confirm_reason", "食品局所提问题已当场整改")
     page.click("form[novalidate] button[type=submit]")
-    page.wait_for_url("**/zones/*")
+    page.wait_for_url("**/inbox")
     assert "已办结：汇总验收结论" in page.content()
 
 
@@ -121,6 +121,7 @@ def test_gov_resubmits_a_returned_application_that_comes_back_filled_in(browser,
     page = browser.new_context(locale="zh-CN").new_page()
     login(page, base_url, "henan.gov")
     page.locator("table.list tr", has_text="开封国检试验区").locator("a").first.click()
+    zone_url = base_url + page.locator("p.crumbs a[href^='/zones/']").get_attribute("href")
     assert REASON in page.locator(".briefing").inner_text()
     assert page.locator(".briefing").bounding_box()["y"] < page.locator("#f-zone_name").bounding_box()["y"]
     assert page.input_value("#f-zone_name") == "开封国检试验区"
@@ -130,6 +131,7 @@ def test_gov_resubmits_a_returned_application_that_comes_back_filled_in(browser,
     assert axe_violations(page) == []
     page.fill("#f-forecast_volume", "年 2 万批，依据：2026 年口岸进出口统计")
     page.click("form[novalidate] button[type=submit]")
-    page.wait_for_url("**/zones/*")
+    page.wait_for_url("**/inbox")
     assert "已办结：填报建设申请" in page.content()
+    page.goto(zone_url)
     assert page.locator("ol.stages li.current").inner_text() == "推荐中"

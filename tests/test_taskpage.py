@@ -399,3 +399,16 @@ def test_the_records_export_lists_every_readable_field(app, session, zone, login
     gov = login_as("henan.gov").get(f"/zones/{zone.id}/records.csv").get_data(as_text=True)
     assert "运行正常" in gov and "风险可控" not in gov, "the HQ risk assessment is internal"
     assert login_as("jiangxi.gov").get(f"/zones/{zone.id}/records.csv").status_code == 404
+
+
+def test_after_a_submit_the_official_lands_on_the_next_task_of_the_inbox(session, login_as):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    zones.file_application(session, user(session, "henan.gov"), application(zone_name="开封国检试验区"), now=START)
+    first, second = tasks.inbox(session, user(session, "henan.bureau"))
+    bureau = login_as("henan.bureau")
+    form = {"decision": "recommend", "comment": "同意", "csrf_token": bureau.csrf}
+    done = bureau.post(f"/tasks/{first.id}", data=form)
+    assert done.location == f"/tasks/{second.id}"
+    landed = bureau.get(done.location).get_data(as_text=True)
+    assert "已办结：直属局推荐意见" in landed and 'name="decision"' in landed
+    assert bureau.post(f"/tasks/{second.id}", data=form).location == "/inbox"

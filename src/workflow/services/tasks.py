@@ -24,6 +24,12 @@ def inbox(session: Session, user: User, limit: int | None = None, offset: int = 
     return store.inbox(session, user, limit, offset)
 
 
+def following(session: Session, user: User) -> int | None:
+    """The task the user should do next (the first of the inbox), where a submit leads."""
+    first = store.inbox(session, user, limit=1)
+    return first[0].id if first else None
+
+
 def inbox_size(session: Session, user: User) -> int:
     return store.count_inbox(session, user)
 

@@ -58,4 +58,5 @@ def complete(task_id: int):
         page = tasks.view(db_session(), current_user(), task_id)
         return render_template("task.html", page=page, values={}, errors={}, error=tr(exc.message)), 409
     flash(tr(Msg("已办结：%(task)s", task=Text(page.task.name, page.task.name_en))))
-    return redirect(url_for("zones.show", zone_id=page.task.zone_id))
+    after = tasks.following(db_session(), current_user())  # on to the next task of the inbox
+    return redirect(url_for("tasks.show", task_id=after) if after else url_for("tasks.inbox"))

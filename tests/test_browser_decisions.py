@@ -135,3 +135,18 @@ def test_gov_resubmits_a_returned_application_that_comes_back_filled_in(browser,
     assert "已办结：填报建设申请" in page.content()
     page.goto(zone_url)
     assert page.locator("ol.stages li.current").inner_text() == "推荐中"
+
+
+def test_a_form_keeps_a_draft_until_it_is_submitted_or_discarded(browser, base_url):
+    page = browser.new_context(locale="zh-CN").new_page()
+    login(page, base_url, "jiangxi.gov")
+    page.goto(base_url + "/zones/new")
+    assert not page.is_visible(".draft-note")
+    page.fill("#f-operator", "赣州综合保税区运营公司")
+    page.reload()
+    assert page.input_value("#f-operator") == "赣州综合保税区运营公司"
+    assert page.is_visible(".draft-note")
+    assert page.locator("p.counter[data-for=f-operator]").inner_text().startswith("11 /")
+    page.click(".draft-note [data-discard]")
+    page.wait_for_load_state()
+    assert page.input_value("#f-operator") == "" and not page.is_visible(".draft-note")

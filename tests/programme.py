@@ -134,7 +134,7 @@ def _lifecycle(session, now: datetime) -> dict[str, Zone]:
     act(session, "hq.cnca", accepting, "opinion_cnca", now - timedelta(days=1),
         decision="pass", comment="本单位审查同意")
     act(session, "hq.health", accepting, "opinion_health", now - timedelta(days=1), decision="conditional",
-        comment="需补充卫生检疫设施")
+        conditions="补充卫生检疫设施", comment="需补充卫生检疫设施")
     act(session, "hq.food", accepting, "opinion_food", now - timedelta(days=1),
         decision="fail", comment="食品检测能力有待补充")
     clearance = store.user_by_name(session, "hq.clearance")

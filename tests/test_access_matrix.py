@@ -8,6 +8,8 @@ its province; a local government sees the zones it filed. Only a candidate of a 
 
 import csv
 import io
+import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -141,3 +143,50 @@ def test_files_and_comments_matrix(client, world, username):
                            data={"file": (io.BytesIO(b"%PDF-1.4\n"), "b.pdf")})
         assert sent.status_code == adds(username, zone)
         assert client.post(base + "/comments", headers=auth, json={"body": "意见"}).status_code == adds(username, zone)
+INTERNAL_NOTE, INTERNAL_CONDITION, FOR_APPLICANT = "冷链查验能力不足（内部）", "补建冷库（内部条件）", "请整改冷库"
+
+
+@pytest.fixture
+def rectifying(session):
+    """A Henan zone sent to rectification: 食品局's opinion is internal, the consolidation's comment is not."""
+    from tests.conftest import START, UNIT_USERS, act, user
+    from workflow.services import zones
+
+    zone = zones.file_application(session, user(session, "henan.gov"), application(), now=START)
+    act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")
+    act(session, "hq.clearance", "organise_acceptance", START, acceptance_date="2027-02-01", acceptance_scope="现场")
+    for bpmn_id, name in UNIT_USERS.items():
+        if bpmn_id == "opinion_food":
+            act(session, name, bpmn_id, START, decision="conditional", conditions=INTERNAL_CONDITION,
+                comment=INTERNAL_NOTE)
+        else:
+            act(session, name, bpmn_id, START, decision="pass", comment="同意")
+    act(session, "hq.clearance", "consolidate", START, decision="rectify", comment=FOR_APPLICANT)
+    return zone.id
+
+
+HENAN = {"province": "henan", "applicant": "henan-gov"}
+
+
+@pytest.mark.parametrize("username", sorted(u for u in USERS if sees(u, HENAN)))
+def test_internal_opinions_matrix(client, login_as, rectifying, username):
+    """HQ units' opinions are internal by default (visible_to): a local government reads none of them, anywhere."""
+    internal = USERS[username][0] != "local_gov"
+    browser = login_as(username)
+    token = client.post("/api/v1/token", json={"username": username, "password": PASSWORD}).json["token"]
+    api = json.dumps(client.get(f"/api/v1/zones/{rectifying}", headers={"Authorization": f"Bearer {token}"}).json,
+                     ensure_ascii=False)
+    api_log = client.get(f"/api/v1/zones/{rectifying}/log?format=csv",
+                         headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
+    places = {"zone page": browser.get(f"/zones/{rectifying}").get_data(as_text=True),
+              "csv log": browser.get(f"/zones/{rectifying}/log.csv").get_data(as_text=True),
+              "xes log": browser.get(f"/zones/{rectifying}/log.xes").get_data(as_text=True),
+              "api zone": api, "api log": api_log}
+    if USERS[username][0] == "local_gov":
+        task = re.search(r'href="/tasks/(\d+)"', places["zone page"]).group(1)
+        places["task page"] = browser.get(f"/tasks/{task}").get_data(as_text=True)
+    for place, text in places.items():
+        assert (INTERNAL_NOTE in text) == internal, place
+        assert internal or INTERNAL_CONDITION not in text, place
+        assert FOR_APPLICANT in text, place
+    assert (INTERNAL_CONDITION in places["zone page"]) == internal, "the timeline shows what each step set"

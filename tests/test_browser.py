@@ -84,8 +84,9 @@ def test_application_is_filed_and_recommended(browser, base_url, tmp_path):
     bureau.check("input[name=decision][value=recommend]")
     bureau.fill("#f-comment", "同意推荐，建议加强查验能力建设")
     bureau.click("button:has-text('提交')")
-    bureau.wait_for_url("**/zones/*")
+    bureau.wait_for_url("**/inbox")
     assert "已办结：直属局推荐意见" in bureau.content()
+    bureau.goto(gov.url)
     assert bureau.locator("ol.stages li.current").inner_text() == "验收中"
     history = bureau.locator("ol.timeline").inner_text()
     assert "河南局经办人" in history and "河南检验检疫局" in history and "同意推荐，建议加强查验能力建设" in history

@@ -134,7 +134,7 @@ def test_several_workers_share_sessions_and_refuse_a_double_submit(pg_url):
                                    data={"decision": decision, "comment": "并发", "csrf_token": csrf}).status_code)
 
         threads = [threading.Thread(target=submit, args=(*sessions[0], "recommend")),
-                   threading.Thread(target=submit, args=(*sessions[1], "reject"))]
+                   threading.Thread(target=submit, args=(*sessions[1], "revise"))]
         for t in threads:
             t.start()
         for t in threads:

@@ -44,7 +44,8 @@ def to_consolidation(session, decision="pass"):
     act(session, "henan.bureau", "bureau_recommendation", decision="recommend", comment="同意推荐")
     act(session, "hq.clearance", "organise_acceptance", acceptance_date="2026-12-01", acceptance_scope="现场")
     for bpmn_id, name in UNIT_USERS.items():
-        act(session, name, bpmn_id, decision=decision, comment="意见")
+        act(session, name, bpmn_id, decision=decision, comment="意见",
+            conditions="补充查验场地" if decision == "conditional" else None)
     return zone
 
 

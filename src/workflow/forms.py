@@ -20,6 +20,7 @@ from workflow.modelxml import Field
 # Fields whose values are names people tell apart: a zone's name, the title of a measure or an experience.
 NAME_FIELDS = frozenset({"zone_name", "title"})
 _LONG = re.compile(r"[+-]?[0-9]{1,18}")
+DATES = (date(2000, 1, 1), date(2099, 12, 31))  # a date field's range: the programme's century
 _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}
 
@@ -150,6 +151,8 @@ def _date(field: Field, value: Any) -> str:
         day = None
     if day is None:
         raise _Bad(Msg("应为日期（YYYY-MM-DD）"))
+    if not DATES[0] <= day <= DATES[1]:
+        raise _Bad(Msg("日期应在 %(low)s 至 %(high)s 之间", low=DATES[0].isoformat(), high=DATES[1].isoformat()))
     return day.isoformat()
 
 

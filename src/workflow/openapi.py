@@ -164,10 +164,17 @@ def document(application: Element | None = None) -> dict[str, Any]:
                     "action": {"type": "string",
                                "description": "task_completed, task_claimed, task_unclaimed, automatic"},
                     "decision": _NULL_STR, "comment": {"type": "string"}})
-    record = _obj({"kind": {"type": "string", "description": "report, risk, evaluation, commendation, ..."},
+    record = _obj({"id": _ID, "kind": {"type": "string", "description": "report, risk, evaluation, commendation, ..."},
                    "bpmn_id": {"type": "string"}, "name": {"type": "string"},
                    "period_no": {"type": "integer", "nullable": True}, "at": _TIME, "actor": {"type": "string"},
                    "data": {"type": "object"}})
+    record_detail = _obj({
+        "id": _ID, "zone_id": _ID, "kind": {"type": "string"}, "bpmn_id": {"type": "string"},
+        "name": {"type": "string"}, "period_no": {"type": "integer", "nullable": True}, "at": _TIME,
+        "actor": {"type": "string", "description": "username; empty for a step the engine took"},
+        "task_id": {"type": "integer", "nullable": True, "description": "the task it came from"},
+        "fields": {"type": "array", "description": "the fields the caller may read (visible_to), labelled",
+                   "items": _obj({"id": {"type": "string"}, "label": {"type": "string"}, "value": {}})}})
     measure = _obj({"id": _ID, "title": {"type": "string"},
                     "kind": _enum(MeasureKind),
                     "departs": {"type": "boolean"}, "unit_concerned": _NULL_STR,
@@ -232,6 +239,10 @@ def document(application: Element | None = None) -> dict[str, Any]:
         "/zones/{zone_id}": {"get": {"summary": "A zone: status, where it is, open tasks, every step",
                                      "parameters": _path_id("zone_id"),
                                      "responses": {**_ok(200, _ref("ZoneDetail")), **_errors(401, 404)}}},
+        "/zones/{zone_id}/records/{record_id}": {"get": {
+            "summary": "One record of the zone (report, rating, rectification ...) with every field, who, when",
+            "parameters": [*_path_id("zone_id"), *_path_id("record_id")],
+            "responses": {**_ok(200, _ref("Record")), **_errors(401, 404)}}},
         "/zones/{zone_id}/trace": {"get": {
             "summary": "A process instance of the zone on its diagram: the model's XML, completed and active "
                        "elements, the sequence flows taken (default: where the zone is now)",
@@ -268,8 +279,8 @@ def document(application: Element | None = None) -> dict[str, Any]:
                 "Error": _obj({"error": {"type": "string"}, "message": {"type": "string"},
                                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}),
                 "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
-                "History": history, "ProcessDefinition": version, "Trace": trace, **_version_schemas(),
-                "Application": _application(application), **_document_schemas(),
+                "History": history, "ProcessDefinition": version, "Trace": trace, "Record": record_detail,
+                **_version_schemas(), "Application": _application(application), **_document_schemas(),
             },
         },
     }

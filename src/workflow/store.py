@@ -230,6 +230,56 @@ def history(session: Session, zone_id: int) -> Sequence[Event]:
                            .order_by(Event.at, Event.id)).all()
 
 
+def latest_steps(session: Session, instance_id: int, bpmn_ids: Iterable[str], people: bool = True) -> dict[str, Event]:
+    """The newest completion of each of these elements in one instance (a task done, a recorded step).
+
+    ``people=False`` leaves out who acted (their account, roles, organisation): what a completion reads.
+    """
+    query = select(Event).where(Event.instance_id == instance_id, Event.bpmn_id.in_(list(bpmn_ids)),
+                                Event.kind.in_(("task_completed", "automatic"))).order_by(Event.at, Event.id)
+    rows = session.scalars(query if people else query.options(lazyload("*")))
+    return {e.bpmn_id or "": e for e in rows}
+
+
+def completion(session: Session, task: HumanTask) -> Event | None:
+    """The history row of a done task: its completion, or its withdrawal."""
+    kinds = ("task_completed", "task_withdrawn")
+    return session.scalar(select(Event).where(Event.instance_id == task.instance_id, Event.bpmn_id == task.bpmn_id,
+                                              Event.kind.in_(kinds), Event.at == task.completed_at)
+                          .order_by(Event.id).limit(1))
+
+
+def zone_record(session: Session, zone_id: int, record_id: int) -> ZoneRecord | None:
+    if not 0 < record_id <= MAX_ID:
+        return None
+    return session.scalar(select(ZoneRecord).where(ZoneRecord.id == record_id, ZoneRecord.zone_id == zone_id))
+
+
+def task_done_at(session: Session, instance_id: int, bpmn_id: str, at: datetime) -> HumanTask | None:
+    """The task of that element completed at that moment (the task a record came from)."""
+    return session.scalar(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.bpmn_id == bpmn_id,
+                                                  HumanTask.completed_at == at).limit(1))
+
+
+def period_records(session: Session, zone_id: int, period_no: int | None) -> Sequence[ZoneRecord]:
+    """A zone's records of one supervision year (of its newest year when ``period_no`` is None)."""
+    if period_no is None:
+        period_no = session.scalar(select(func.max(ZoneRecord.period_no)).where(ZoneRecord.zone_id == zone_id))
+        if period_no is None:
+            return []
+    return session.scalars(select(ZoneRecord).where(ZoneRecord.zone_id == zone_id, ZoneRecord.period_no == period_no)
+                           .order_by(ZoneRecord.at, ZoneRecord.id)).all()
+
+
+def measure_of(session: Session, instance_id: int) -> Measure | None:
+    """The measure an instance is about: the measure's own approval, or a proposal to replicate it."""
+    found = session.scalar(select(Measure).where(Measure.instance_id == instance_id))
+    if found is None:
+        found = session.scalar(select(Measure).join(Experience, Experience.measure_id == Measure.id)
+                               .where(Experience.instance_id == instance_id))
+    return found
+
+
 def model_failures(session: Session, limit: int) -> Sequence[Event]:
     """The latest run-time failures of models, newest first."""
     return session.scalars(select(Event).where(Event.kind == MODEL_FAILURE)

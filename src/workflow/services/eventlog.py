@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from workflow import access
 from workflow.errors import Msg, NotFound
 from workflow.models import Event, ProcessInstance, User, Zone
+from workflow.services import disclosure
 from workflow.store import MAX_ID
 
 # XES lifecycle transitions (IEEE 1849 standard lifecycle model) of the kinds of event we record.
@@ -49,9 +50,10 @@ def cases(session: Session, user: User | None, zone_id: int | None = None) -> li
     events = session.scalars(select(Event).where(Event.zone_id.in_([z.id for z in zones]),
                                                  Event.instance_id.is_not(None))
                              .order_by(Event.at, Event.id)) if zones else []
+    reader = disclosure.Reader(user, [c.instance for c in found.values()]) if user is not None else None
     for event in events:
         if event.instance_id in found:
-            found[event.instance_id].events.append(event)
+            found[event.instance_id].events.append(reader.row(event) if reader else event)
     return [c for c in found.values() if c.events]
 
 

@@ -9,18 +9,36 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow import files, forms, store
+from workflow import files, store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone, Text
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
-from workflow.services import commit, deploy, documents, failures, instances, progress, zones
+from workflow.services import (
+    briefing,
+    commit,
+    deploy,
+    disclosure,
+    documents,
+    failures,
+    instances,
+    opinions,
+    progress,
+    zones,
+)
 
+ACT, HELD, DONE = "act", "held", "done"  # what the task page lets its viewer do: act, watch a colleague's claim, read
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
 
 
 def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
     """Open tasks the user may act on, soonest due first."""
     return store.inbox(session, user, limit, offset)
+
+
+def following(session: Session, user: User) -> int | None:
+    """The task the user should do next (the first of the inbox), where a submit leads."""
+    first = store.inbox(session, user, limit=1)
+    return first[0].id if first else None
 
 
 def inbox_size(session: Session, user: User) -> int:
@@ -37,6 +55,12 @@ class TaskPage:
     history: Sequence[Event]
     remit: list[Option] = field(default_factory=list)
     measures: Sequence[Measure] = ()
+    sections: Sequence[briefing.Section] = ()  # the earlier data the task's ``show`` property names
+    opinions: Sequence[opinions.Opinion] = ()  # the opinions a consolidation weighs (``opinions`` property)
+    tally: Sequence[opinions.Tally] = ()
+    mode: str = ACT
+    decided: briefing.Section | None = None  # a done task: what was decided, by whom, when
+    values: Mapping[str, Any] = field(default_factory=dict)  # a returned task starts with its last submission
 
 
 def _take(session: Session, user: User, task_id: int) -> HumanTask:
@@ -96,12 +120,68 @@ def _still_yours(task: HumanTask, user: User) -> None:
 
 
 def page(session: Session, user: User, task_id: int) -> TaskPage:
-    task = _take(session, user, task_id)
+    """The page of a task the user may act on now (409 once done)."""
+    return _build(session, user, _take(session, user, task_id), ACT)
+
+
+def view(session: Session, user: User, task_id: int) -> TaskPage:
+    """The task page for whoever may see it: the form for a candidate, read-only under a colleague's claim,
+    and for a done task what was decided, by whom and when."""
+    task = store.visible_task(session, user, task_id)
+    if task is None:
+        raise NotFound(Msg("没有这个任务"))
+    if task.status != TaskStatus.OPEN:
+        return _done(session, user, task)
+    if store.actionable_task(session, user, task_id) is None:
+        raise PermissionDenied(Msg("这个任务不由您办理"))
+    held = task.claimed_by_id is not None and task.claimed_by_id != user.id
+    return _build(session, user, task, HELD if held else ACT)
+
+
+def _history(session: Session, user: User, task: HumanTask) -> list[Event]:
+    return disclosure.Reader(user, task.zone.instances).rows(store.history(session, task.zone_id))
+
+
+def _done(session: Session, user: User, task: HumanTask) -> TaskPage:
     model = deploy.model_for(task.instance.process_version)
-    element = model.element(task.bpmn_id)
+    event = store.completion(session, task)
+    done = [briefing.from_event(event, model)] if event is not None and event.kind == "task_completed" else []
+    return TaskPage(task, model.element(task.bpmn_id), None, _history(session, user, task), mode=DONE,
+                    decided=briefing.readable(user, task.zone, done)[0] if done else None)
+
+
+def _build(session: Session, user: User, task: HumanTask, mode: str) -> TaskPage:
+    model = deploy.model_for(task.instance.process_version)
+    element = zones.narrowed(model.element(task.bpmn_id), user)
     application = zones.application_element(deploy.model_for(task.zone.lifecycle.process_version))
-    return TaskPage(task, element, application, store.history(session, task.zone_id),
-                    _remit(element, application, task.zone.application), store.measures(session, task.zone_id))
+    weighed = opinions.of_task(session, task, model, element)
+    return TaskPage(task, element, application, _history(session, user, task),
+                    _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
+                    briefing.sections(session, user, task, element), weighed, opinions.tally(weighed), mode,
+                    values=_last_submission(session, task, element))
+
+
+def _last_submission(session: Session, task: HumanTask, element: Element) -> dict[str, Any]:
+    """What was last submitted at this same step of the instance (a returned application, a redone report)."""
+    last = store.latest_steps(session, task.instance_id, [task.bpmn_id]).get(task.bpmn_id)
+    if last is None:
+        return {}
+    return {f.id: last.data[f.id] for f in element.form if last.data.get(f.id) not in (None, "", [])}
+
+
+def check(page: TaskPage, raw: Mapping[str, Any]) -> None:
+    """Validate a submission without completing (before asking to confirm it): InvalidForm as ``complete``."""
+    opinions.clean(page.element, page.opinions, raw)
+
+
+def irreversible(element: Element, values: Mapping[str, Any]) -> tuple[Field, str] | None:
+    """The field and choice among ``values`` that its ``irreversible`` property names (asked to confirm first)."""
+    for f in element.form:
+        chosen = values.get(f.id)
+        if isinstance(chosen, str) and chosen in {v.strip() for v in dict(f.properties).get("irreversible", "")
+                                                  .split(",") if v.strip()}:
+            return f, chosen
+    return None
 
 
 def form(session: Session, user: User, task_id: int) -> Element:
@@ -149,7 +229,8 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     _still_yours(task, user)
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
-    data = forms.clean(element.form, raw, strict=strict)
+    data = opinions.clean(element, opinions.of_task(session, task, model, element, people=False), raw,
+                          strict)
     documents.check_fields(element.form, data, limit)
     zone = task.zone
     if any(f.id == zones.NAME_FIELD for f in element.form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from workflow.models import (
 )
 from workflow.modelxml import Element
 from workflow.modelxml import rating_bands as rating_bands_of
-from workflow.services import commit, deploy, documents, failures, progress, timers
+from workflow.services import commit, deploy, disclosure, documents, failures, progress, timers
 
 PROCESS_ID = "zone_lifecycle"
 NAME_FIELD = "zone_name"
@@ -59,6 +59,22 @@ def application_form(session: Session, user: User) -> tuple[ProcessVersion, Elem
         raise EngineFailure(Msg("流程模型的第一个任务必须是带有 zone_name 字段的申请表"), process=PROCESS_ID)
     progress.may_begin(user, element, Msg("只有地方政府可以提出建设申请"))
     return version, element
+
+
+def filing_form(session: Session, user: User) -> Element:
+    """The application form as the user fills it: the province offers only what the user may file for."""
+    return narrowed(application_form(session, user)[1], user)
+
+
+def narrowed(element: Element, user: User) -> Element:
+    """The element with its province field offering only the user's own province (when the user has one)."""
+    own = user.organisation.province
+    if not own or not any(f.id == PROVINCE_FIELD for f in element.form):
+        return element
+    form = tuple(replace(f, options=tuple(o for o in f.options if o.id == own),
+                         properties=(*f.properties, ("widget", "select"))) if f.id == PROVINCE_FIELD else f
+                 for f in element.form)
+    return replace(element, form=form)
 
 
 def check_application(session: Session, user: User, element: Element, data: Mapping[str, Any],
@@ -289,9 +305,11 @@ def trace(session: Session, user: User, zone_id: int, instance_id: int | None = 
     overdue = [t.bpmn_id for t in open_tasks if t.instance_id == instance.id and t.due_at and t.due_at < now]
     experiences, adopted = store.experiences(session, zone.id), store.adoptions(session, zone.id)
     named = {a.zone_id for e in experiences for a in e.adoptions} | {a.experience.zone_id for a in adopted}
+    reader = disclosure.Reader(user, zone.instances)
     return Trace(zone, instance.process_version, model, open_tasks,
-                 store.history(session, zone.id), application_element(lifecycle), instance.end_event,
-                 instance.position, instance, store.records(session, zone.id), store.measures(session, zone.id),
+                 reader.rows(store.history(session, zone.id)), application_element(lifecycle), instance.end_event,
+                 instance.position, instance, reader.rows(store.records(session, zone.id)),
+                 store.measures(session, zone.id),
                  experiences, adopted, done=run.completed_elements() if run else [],
                  overdue=overdue, upcoming=_upcoming(zone),
                  actionable=frozenset(store.actionable_task_ids(session, user, zone.id)),

@@ -8,7 +8,18 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi, store
 from workflow.errors import BadRequest, InvalidForm, InvalidModel, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, documents, eventlog, logins, migrations, startable, tasks, versions, zones
+from workflow.services import (
+    deploy,
+    documents,
+    eventlog,
+    logins,
+    migrations,
+    records,
+    startable,
+    tasks,
+    versions,
+    zones,
+)
 from workflow.views import query_id, upload
 from workflow.views import representations as rep
 from workflow.web import attachment_limit, attachment_response, db_session, lang, model_xml, tr
@@ -144,6 +155,9 @@ def zone_process_start(zone_id: int):
         raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
     instance = startable.start(db_session(), g.user, zone_id, process_id, data, strict=True)
     return jsonify(rep.instance(instance)), 201
+@bp.get("/zones/<int:zone_id>/records/<int:record_id>")
+def record_detail(zone_id: int, record_id: int):
+    return jsonify(rep.record(records.detail(db_session(), g.user, zone_id, record_id), lang()))
 
 
 @bp.get("/zones/<int:zone_id>/trace")

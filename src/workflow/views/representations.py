@@ -8,6 +8,7 @@ from typing import Any
 from workflow.models import Attachment, Comment, Event, HumanTask, ProcessInstance, ProcessVersion, Zone
 from workflow.modelxml import Element
 from workflow.services.migrations import Verdict
+from workflow.services.records import RecordPage
 from workflow.services.startable import Startable
 from workflow.services.versions import Comparison
 from workflow.services.zones import Trace
@@ -69,11 +70,23 @@ def zone_detail(trace: Trace, lang: str) -> dict[str, Any]:
         "application": trace.zone.application,
         "open_tasks": [task(t, lang) for t in trace.open_tasks],
         "history": [history(e, lang) for e in trace.history],
-        "records": [{"kind": r.kind, "bpmn_id": r.bpmn_id, "name": r.label(lang), "period_no": r.period_no,
+        "records": [{"id": r.id, "kind": r.kind, "bpmn_id": r.bpmn_id, "name": r.label(lang), "period_no": r.period_no,
                      "at": iso(r.at), "actor": r.actor, "data": r.data} for r in trace.records],
         "measures": [{"id": m.id, "title": m.title, "kind": m.kind.value, "departs": m.departs,
                       "unit_concerned": m.unit_concerned, "status": m.status.value, "filed_at": iso(m.filed_at)}
                      for m in trace.measures],
+    }
+
+
+def record(page: RecordPage, lang: str) -> dict[str, Any]:
+    """One record in full: each field the reader may read with its label from the model, who, when, the task."""
+    r, section = page.record, page.section
+    return {
+        "id": r.id, "zone_id": r.zone_id, "kind": r.kind, "bpmn_id": r.bpmn_id, "name": r.label(lang),
+        "period_no": r.period_no, "at": iso(r.at), "actor": r.actor,
+        "task_id": page.task.id if page.task else None,
+        "fields": [{"id": f.id, "label": f.label_en if lang == "en" else f.label, "value": section.data.get(f.id)}
+                   for f in section.fields],
     }
 
 

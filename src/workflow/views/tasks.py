@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from workflow.errors import InvalidForm, Msg, Text
+from workflow.errors import Conflict, InvalidForm, Msg, Text
 from workflow.services import tasks
 from workflow.views import form_values, login_required, refused
 from workflow.web import attachment_limit, current_user, db_session, tr
@@ -21,7 +21,8 @@ def inbox():
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
-    return render_template("task.html", page=tasks.page(db_session(), current_user(), task_id), values={}, errors={})
+    page = tasks.view(db_session(), current_user(), task_id)
+    return render_template("task.html", page=page, values=page.values, errors={})
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -41,12 +42,23 @@ def unclaim(task_id: int):
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def complete(task_id: int):
-    values = form_values(tasks.form(db_session(), current_user(), task_id).form, request.form, request.files)
     try:
+        element = tasks.form(db_session(), current_user(), task_id)
+        values = form_values(element.form, request.form, request.files)
+        choice = None if request.form.get("confirmed") else tasks.irreversible(element, values)
+        if choice:  # an irreversible decision: the page asks to confirm it, with the values kept
+            page = tasks.page(db_session(), current_user(), task_id)
+            tasks.check(page, values)
+            return render_template("task.html", page=page, values=values, errors={}, confirm=choice)
         done = tasks.complete(db_session(), current_user(), task_id, values, limit=attachment_limit())
     except InvalidForm as exc:
         page = tasks.page(db_session(), current_user(), task_id)
         errors = refused(exc)
         return render_template("task.html", page=page, values=values, errors=errors, error=tr(exc.message)), 400
+    except Conflict as exc:  # done or claimed meanwhile: the read-only page says by whom
+        refused(exc)
+        page = tasks.view(db_session(), current_user(), task_id)
+        return render_template("task.html", page=page, values={}, errors={}, error=tr(exc.message)), 409
     flash(tr(Msg("已办结：%(task)s", task=Text(done.name, done.name_en))))
-    return redirect(url_for("zones.show", zone_id=done.zone_id))
+    after = tasks.following(db_session(), current_user())  # on to the next task of the inbox
+    return redirect(url_for("tasks.show", task_id=after) if after else url_for("tasks.inbox"))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from workflow import diagrams
 from workflow.errors import InvalidForm, Msg
 from workflow.exports import to_csv
-from workflow.services import documents, startable, timeline, zones
+from workflow.services import documents, records, startable, timeline, zones
 from workflow.services import dossier as dossiers
 from workflow.services import eventlog as logs
 from workflow.services import overview as overview_service
@@ -60,14 +60,14 @@ def export():
 @bp.get("/zones/new")
 @login_required
 def new():
-    _, element = zones.application_form(db_session(), current_user())
+    element = zones.filing_form(db_session(), current_user())
     return render_template("zone_new.html", element=element, values={}, errors={})
 
 
 @bp.post("/zones/new")
 @login_required
 def create():
-    _, element = zones.application_form(db_session(), current_user())
+    element = zones.filing_form(db_session(), current_user())
     values = form_values(element.form, request.form, request.files)
     try:
         zone = zones.file_application(db_session(), current_user(), values, limit=attachment_limit())
@@ -89,6 +89,20 @@ def show(zone_id: int):
                            bands=zones.rating_bands(db_session()),
                            startable=startable.available(db_session(), current_user(), zone_id),
                            timeline=timeline.timeline(db_session(), trace, filters))
+
+
+@bp.get("/zones/<int:zone_id>/records/<int:record_id>")
+@login_required
+def record(zone_id: int, record_id: int):
+    return render_template("record.html", page=records.detail(db_session(), current_user(), zone_id, record_id))
+
+
+@bp.get("/zones/<int:zone_id>/records.csv")
+@login_required
+def records_csv(zone_id: int):
+    body = to_csv(records.HEADER, records.table(db_session(), current_user(), zone_id, lang()))
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=zone-{zone_id}-records.csv"})
 
 
 @bp.get("/zones/<int:zone_id>/log.<any(csv, xes):fmt>")

@@ -2,6 +2,7 @@
 
 from workflow.models.accounts import ApiToken, LoginAttempt, Organisation, User, UserRole
 from workflow.models.base import (
+    NO_DUE_DATE,
     Base,
     CandidateKind,
     ItemStatus,
@@ -11,6 +12,7 @@ from workflow.models.base import (
     ZoneStatus,
     utcnow,
 )
+from workflow.models.inbox import SavedFilter, Substitute
 from workflow.models.process import (
     ChainHead,
     Event,
@@ -19,13 +21,14 @@ from workflow.models.process import (
     ProcessVersion,
     RefusalTally,
     TaskCandidate,
+    TaskKey,
 )
 from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
 from workflow.roles import OrgKind, Role
 
 __all__ = [
     "Adoption", "ApiToken", "Base", "CandidateKind", "ChainHead", "Event", "Experience", "HumanTask", "ItemStatus",
-    "LoginAttempt", "Measure", "MeasureKind", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion",
-    "RefusalTally", "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord",
-    "ZoneStatus", "utcnow",
+    "LoginAttempt", "Measure", "MeasureKind", "NO_DUE_DATE", "OrgKind", "Organisation", "ProcessInstance",
+    "ProcessVersion", "RefusalTally", "Role", "SavedFilter", "Substitute", "TaskCandidate", "TaskKey", "TaskStatus",
+    "UTCDateTime", "User", "UserRole", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
 ]

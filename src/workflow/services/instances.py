@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from workflow.models import (
 )
 from workflow.modelxml import Element, resolve
 from workflow.timeparse import due_from
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _STATUSES = {s.value for s in ZoneStatus}
 _ITEM = {s.value for s in ItemStatus}
@@ -62,6 +65,7 @@ def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zon
         if row.engine_id not in ready:
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
+            store.drop_keys(session, row.id)
             store.add_event(session, Event(kind="task_withdrawn", at=now, zone=zone, instance=instance,
                                            actor="system", bpmn_id=row.bpmn_id, task_name=row.name,
                                            task_name_en=row.name_en))
@@ -73,8 +77,21 @@ def _sync_tasks(session: Session, instance: ProcessInstance, run: Run, zone: Zon
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
             name_en=el.name_en, lane=el.lane, lane_en=el.lane_en, stage=stage_of(el, zone),
             assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
-            due_at=due_from(el.due, now), created_at=now,
+            due_at=due_from(el.due, now), created_at=now, priority_rank=-priority_of(el),
+            period_year=local_year(instance.period_start),
         ), resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
+
+
+def priority_of(element: Element) -> int:
+    """``camunda:priority`` as a number (higher first in inboxes); 0 without one or when it is not a number."""
+    try:
+        return int(element.priority or 0)
+    except ValueError:
+        return 0
+
+
+def local_year(at: datetime | None) -> int | None:
+    return at.astimezone(SHANGHAI).year if at else None
 
 
 def stage_of(element: Element, zone: Zone) -> str:

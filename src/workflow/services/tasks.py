@@ -14,17 +14,14 @@ from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, Sta
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
 from workflow.services import commit, deploy, failures, instances, progress, zones
+from workflow.services import inbox as inbox_service
 
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
 
 
 def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
-    """Open tasks the user may act on, soonest due first."""
-    return store.inbox(session, user, limit, offset)
-
-
-def inbox_size(session: Session, user: User) -> int:
-    return store.count_inbox(session, user)
+    """Open tasks the user may act on, most urgent first (the inbox's default tab and order)."""
+    return inbox_service.tasks(session, user, limit, offset)
 
 
 @dataclass
@@ -155,6 +152,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     session.refresh(instance)
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.apply_application(zone, data)
+        store.copy_zone_to_tasks(session, zone)
     with failures.reported(session, f"completing {task.bpmn_id}", zone.id, instance.id, user):
         run = model.restore(instance.state)
         done = run.complete(task.engine_id, data, now)

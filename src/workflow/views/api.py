@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, eventlog, logins, tasks, zones
+from workflow.services import deploy, eventlog, inbox, logins, tasks, zones
 from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang
@@ -79,15 +79,15 @@ def revoke_token():
 
 @bp.get("/tasks")
 def task_list():
-    limit, offset = _page()
-    items = tasks.inbox(db_session(), g.user, limit, offset)
-    return jsonify(items=[rep.task(t, lang()) for t in items], total=tasks.inbox_size(db_session(), g.user))
+    page = inbox.page(db_session(), g.user, request.args.to_dict())
+    return jsonify(items=[rep.task(t, lang(), g.user) for t in page.tasks], total=page.total, counts=page.counts,
+                   limit=page.query.limit, offset=page.query.offset)
 
 
 @bp.get("/tasks/<int:task_id>")
 def task_detail(task_id: int):
     page = tasks.page(db_session(), g.user, task_id)
-    return jsonify(**rep.task(page.task, lang()), form=rep.form(page.element, lang()))
+    return jsonify(**rep.task(page.task, lang(), g.user), form=rep.form(page.element, lang()))
 
 
 @bp.post("/tasks/<int:task_id>/complete")

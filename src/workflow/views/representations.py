@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.models import Event, HumanTask, ProcessVersion, Zone
+from workflow.models import Event, HumanTask, ProcessVersion, User, Zone
 from workflow.modelxml import Element
 from workflow.services.zones import Trace
 
@@ -14,11 +14,14 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def task(t: HumanTask, lang: str) -> dict[str, Any]:
+def task(t: HumanTask, lang: str, me: User | None = None) -> dict[str, Any]:
     return {
-        "id": t.id, "zone_id": t.zone_id, "zone_name": t.zone.name, "bpmn_id": t.bpmn_id, "name": t.label(lang),
-        "status": t.status.value, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
+        "id": t.id, "zone_id": t.zone_id, "zone_name": t.zone_name, "province": t.province, "stage": t.stage,
+        "bpmn_id": t.bpmn_id, "name": t.label(lang), "status": t.status.value, "created_at": iso(t.created_at),
+        "due_at": iso(t.due_at), "priority": -t.priority_rank, "period_year": t.period_year, "shared": t.shared,
         "claimed_by": t.claimed_by.username if t.claimed_by else None,
+        "mine": me is not None and t.claimed_by_id == me.id,
+        "delegated_by": t.delegated_by.username if t.delegated_by else None,
     }
 
 

@@ -1,0 +1,110 @@
+"""The inbox queries: one indexed query over task rows that carry what it filters and sorts on, and its counts.
+
+A task is offered under keys (``task_key``, see :func:`workflow.access.task_keys`); a user holds keys too. The
+page is the open tasks whose id is among those of the user's keys (one uncorrelated sub-select), inside the
+user's scope on the copied zone columns, filtered and sorted on the task row alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session, lazyload
+
+from workflow.models import HumanTask, TaskKey, TaskStatus
+
+DUE_SOON = timedelta(days=3)
+TABS = ("mine", "groups", "all")
+SORTS = {
+    "due": (HumanTask.priority_rank, HumanTask.due_sort, HumanTask.id),
+    "created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+    "zone": (HumanTask.zone_name, HumanTask.due_sort, HumanTask.id),
+}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whose inbox: the keys held (one's own and those of colleagues one stands in for) and the rows in scope."""
+
+    user_id: int
+    usernames: frozenset[str]
+    keys: frozenset[str]
+    scope: ColumnElement[bool]
+
+
+@dataclass(frozen=True)
+class Query:
+    """Filters and order of an inbox page; empty values filter nothing."""
+
+    tab: str = "all"
+    zone: int | None = None
+    province: str = ""
+    stage: str = ""
+    type: str = ""
+    due: str = ""  # "soon" or "overdue"
+    claimed: str = ""  # "me" or "none"
+    q: str = ""
+    sort: str = "due"
+    limit: int = 50
+    offset: int = 0
+
+
+def _offered(keys: Collection[str]) -> ColumnElement[bool]:
+    return HumanTask.id.in_(select(TaskKey.task_id).where(TaskKey.key.in_(sorted(keys))))
+
+
+def _tab(reach: Reach, tab: str) -> list[ColumnElement[bool]]:
+    if tab == "mine":
+        return [_offered(reach.keys), or_(HumanTask.claimed_by_id == reach.user_id,
+                                          HumanTask.assignee.in_(sorted(reach.usernames)))]
+    if tab == "groups":
+        return [_offered({k for k in reach.keys if k.startswith("g:")})]
+    return [_offered(reach.keys)]
+
+
+def _filters(query: Query, user_id: int, now: datetime) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    for column, value in ((HumanTask.zone_id, query.zone), (HumanTask.province, query.province),
+                          (HumanTask.stage, query.stage), (HumanTask.bpmn_id, query.type)):
+        if value:
+            clauses.append(column == value)
+    if query.due == "overdue":
+        clauses.append(HumanTask.due_sort <= now)
+    elif query.due == "soon":
+        clauses.extend([HumanTask.due_sort > now, HumanTask.due_sort <= now + DUE_SOON])
+    if query.claimed == "me":
+        clauses.append(HumanTask.claimed_by_id == user_id)
+    elif query.claimed == "none":
+        clauses.append(HumanTask.claimed_by_id.is_(None))
+    if query.q:
+        escaped = query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(HumanTask.zone_name.like(f"%{escaped}%", escape="\\"))
+    return clauses
+
+
+def _where(reach: Reach, query: Query, tab: str, now: datetime) -> list[ColumnElement[bool]]:
+    return [HumanTask.status == TaskStatus.OPEN, reach.scope, *_tab(reach, tab),
+            *_filters(query, reach.user_id, now)]
+
+
+def page(session: Session, reach: Reach, query: Query, now: datetime) -> Sequence[HumanTask]:
+    """One page of the inbox tab, in the order asked for."""
+    statement: Select = (select(HumanTask).where(*_where(reach, query, query.tab, now))
+                         .order_by(*SORTS[query.sort]).limit(query.limit).offset(query.offset)
+                         .options(lazyload(HumanTask.zone), lazyload(HumanTask.candidates)))
+    return session.scalars(statement).unique().all()
+
+
+def counts(session: Session, reach: Reach, query: Query, now: datetime) -> dict[str, int]:
+    """How many tasks each tab holds with these filters."""
+    return {tab: session.scalar(select(func.count()).select_from(HumanTask)
+                                .where(*_where(reach, query, tab, now))) or 0 for tab in TABS}
+
+
+def statement(reach: Reach, query: Query, now: datetime) -> Select:
+    """The page's statement, for query plans (``bench/inbox.py``)."""
+    return (select(HumanTask.id).where(*_where(reach, query, query.tab, now))
+            .order_by(*SORTS[query.sort]).limit(query.limit).offset(query.offset))

@@ -34,6 +34,7 @@ from workflow.models import (
     Zone,
     ZoneRecord,
 )
+from workflow.roles import HQ_ROLES
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
@@ -46,6 +47,12 @@ def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
 def process_ids(session: Session) -> set[str]:
     """The ids of every process with a deployed version."""
     return set(session.scalars(select(ProcessVersion.process_id).distinct()))
+
+
+def version_keys(session: Session) -> tuple[tuple[int, str], ...]:
+    """Each deployed version's id and content hash (without its source): tells whether anything was deployed."""
+    return tuple(session.execute(select(ProcessVersion.id, ProcessVersion.content_hash)
+                                 .order_by(ProcessVersion.id)).tuples())
 
 
 def versions(session: Session) -> Sequence[ProcessVersion]:
@@ -164,7 +171,7 @@ def add_task(session: Session, task: HumanTask, groups: Sequence[str], users: Se
     ]
     _copy_zone(task, task.zone)
     task.due_sort = task.due_at or NO_DUE_DATE
-    task.shared = len(set(groups)) > 1
+    task.shared = len(set(groups) & {r.value for r in HQ_ROLES}) > 1
     session.add(task)
     _add_keys(session, task)
 

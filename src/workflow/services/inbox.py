@@ -42,7 +42,8 @@ def reach(session: Session, user: User, now: datetime | None = None) -> Reach:
     people = [user, *store.absentees(session, user, now or utcnow())]
     keys = frozenset().union(*(access.user_keys(p) for p in people))
     return Reach(user.id, frozenset(p.username for p in people), keys,
-                 or_(*(access.task_row_scope(p) for p in people)))
+                 or_(*(access.task_row_scope(p) for p in people)),
+                 any(p.active and p.roles & access.SEES_ALL for p in people))
 
 
 def parse(session: Session, user: User, args: Mapping[str, str]) -> Query:
@@ -83,17 +84,14 @@ def _checked(session: Session, user: User, args: Mapping[str, str], errors: dict
     values = {}
     province, kind = args.get("province", ""), args.get("type", "")
     if province:
-        application = zones.current_application(session)
-        field = next((f for f in application.form if f.id == zones.PROVINCE_FIELD), None) if application else None
-        if field is not None and province not in {o.id for o in field.options}:
+        known = _catalogue(session).provinces
+        if known and province not in {o.id for o in known}:
             errors["province"] = Msg("没有这个省份")
         elif not _sees_province(user, province):
             raise PermissionDenied(Msg("您无权查看这个省份的任务"))
         values["province"] = province
     if kind:
-        known = {el.id for v in deploy.versions(session) for el in deploy.model_for(v).elements.values()
-                 if el.kind == "userTask"}
-        if kind not in known:
+        if kind not in {el.id for el in _catalogue(session).types}:
             errors["type"] = Msg("没有这种任务")
         values["type"] = kind
     return values
@@ -111,23 +109,37 @@ def page(session: Session, user: User, args: Mapping[str, str], now: datetime | 
     query = parse(session, user, args)
     scope = reach(session, user, now)
     return InboxPage(worklist.page(session, scope, query, now), worklist.counts(session, scope, query, now), query,
-                     store.saved_filters(session, user.id), _provinces(session, user), _types(session))
+                     store.saved_filters(session, user.id), _provinces(session, user), _catalogue(session).types)
 
 
 def _provinces(session: Session, user: User) -> list[Option]:
     """The provinces the user may filter on (those of the application form the user may see)."""
-    application = zones.current_application(session)
-    field = next((f for f in application.form if f.id == zones.PROVINCE_FIELD), None) if application else None
-    return [o for o in field.options if _sees_province(user, o.id)] if field else []
+    return [o for o in _catalogue(session).provinces if _sees_province(user, o.id)]
 
 
-def _types(session: Session) -> list[Element]:
-    """The user tasks of the current version of every process."""
-    found: dict[str, Element] = {}
-    for process_id in sorted(store.process_ids(session)):
-        version, model = deploy.current(session, process_id)
-        found.update((el.id, el) for el in model.elements.values() if el.kind == "userTask")
-    return list(found.values())
+@dataclass(frozen=True)
+class Catalogue:
+    """What the filters offer, read from the deployed models: user tasks and the application's provinces."""
+
+    types: tuple[Element, ...]
+    provinces: tuple[Option, ...]
+
+
+_CATALOGUES: dict[tuple, Catalogue] = {}
+
+
+def _catalogue(session: Session) -> Catalogue:
+    """The catalogue of the deployed versions, built once per set of versions (a light query to check)."""
+    deployed = store.version_keys(session)
+    if deployed not in _CATALOGUES:
+        found: dict[str, Element] = {}
+        for version in deploy.versions(session):  # oldest first: the newest name of a task wins
+            found.update((el.id, el) for el in deploy.model_for(version).elements.values() if el.kind == "userTask")
+        application = zones.current_application(session)
+        field = next((f for f in application.form if f.id == zones.PROVINCE_FIELD), None) if application else None
+        _CATALOGUES.clear()
+        _CATALOGUES[deployed] = Catalogue(tuple(found.values()), tuple(field.options) if field else ())
+    return _CATALOGUES[deployed]
 
 
 def tasks(session: Session, user: User, limit: int | None = None, offset: int = 0,

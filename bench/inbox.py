@@ -46,7 +46,8 @@ OPEN_SHARE = 0.05
 HQ = ("hq_clearance", "hq_cnca", "hq_health", "hq_plant_animal", "hq_inspection", "hq_food")
 # (bpmn id, name, candidate groups, stage, share of all tasks)
 MIX = [
-    *[(f"report_q{q}", f"第{'一二三四'[q - 1]}季度日常监督管理报告", ("bureau",), "operating", 0.10) for q in (1, 2, 3, 4)],
+    *[(f"report_q{q}", f"第{'一二三四'[q - 1]}季度日常监督管理报告", ("bureau",), "operating", 0.10)
+      for q in (1, 2, 3, 4)],
     ("bureau_recommendation", "直属局推荐意见", ("bureau",), "recommending", 0.08),
     ("rectification_check", "整改核查", ("bureau",), "operating", 0.02),
     ("recommendation_escalation", "推荐逾期督办", ("bureau_head",), "recommending", 0.01),

@@ -51,8 +51,8 @@ def process_ids(session: Session) -> set[str]:
 
 def version_keys(session: Session) -> tuple[tuple[int, str], ...]:
     """Each deployed version's id and content hash (without its source): tells whether anything was deployed."""
-    return tuple(session.execute(select(ProcessVersion.id, ProcessVersion.content_hash)
-                                 .order_by(ProcessVersion.id)).tuples())
+    rows = session.execute(select(ProcessVersion.id, ProcessVersion.content_hash).order_by(ProcessVersion.id))
+    return tuple((version_id, content_hash) for version_id, content_hash in rows)
 
 
 def versions(session: Session) -> Sequence[ProcessVersion]:
@@ -120,6 +120,17 @@ def absentees(session: Session, user: User, now: datetime) -> Sequence[User]:
     return session.scalars(select(User).join(Substitute, Substitute.absentee_id == User.id)
                            .where(Substitute.substitute_id == user.id, Substitute.starts_on <= today,
                                   Substitute.ends_on >= today, User.active.is_(True))).unique().all()
+
+
+def substitutes_of(session: Session, user_id: int) -> Sequence[Substitute]:
+    return session.scalars(select(Substitute).where(or_(Substitute.absentee_id == user_id,
+                                                        Substitute.substitute_id == user_id,
+                                                        Substitute.created_by_id == user_id))
+                           .order_by(Substitute.starts_on.desc(), Substitute.id.desc())).all()
+
+
+def users_of(session: Session, organisation_id: int) -> Sequence[User]:
+    return session.scalars(select(User).where(User.organisation_id == organisation_id).order_by(User.username)).all()
 
 
 def saved_filters(session: Session, user_id: int) -> Sequence[SavedFilter]:
@@ -201,7 +212,8 @@ def copy_zone_to_tasks(session: Session, zone: Zone) -> None:
 
 
 MODEL_FAILURE = "model_failure"  # an event for the process owner only: it may quote the model's expressions
-def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | None, now: datetime | None) -> bool:
+def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | None, now: datetime | None,
+              delegated_by: int | None = None) -> bool:
     """Move an open task's claim from ``was`` to ``holder`` in one conditional UPDATE; False if it had moved on.
 
     The condition is the lock: of two officials claiming at once, the second UPDATE waits for the first
@@ -210,7 +222,7 @@ def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | 
     held = HumanTask.claimed_by_id.is_(None) if was is None else HumanTask.claimed_by_id == was
     return _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
                                                            HumanTask.status == TaskStatus.OPEN, held)
-                    .values(claimed_by_id=holder, claimed_at=now))
+                    .values(claimed_by_id=holder, claimed_at=now, delegated_by_id=delegated_by))
 
 
 def close_task(session: Session, task: HumanTask, user_id: int, now: datetime) -> bool:

@@ -171,13 +171,16 @@ EVENT_LABELS = {
     "task_unclaimed": N_("放弃认领"), "timer_failed": N_("定时处理失败"), "login": N_("登录成功"),
     "login_failed": N_("登录失败"), "login_locked": N_("登录被暂停"), "access_denied": N_("拒绝访问"),
     "user_created": N_("创建用户"), "user_changed": N_("修改用户"), "deployed": N_("部署流程"),
+    "task_reassigned": N_("改派任务"), "task_delegated": N_("委托办理"), "task_resolved": N_("委托办毕交回"),
+    "substitute_set": N_("安排代理"),
 }
 EVENT_CATEGORIES = {
-    "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn")),
+    "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn", "task_reassigned",
+                           "task_delegated", "task_resolved")),
     "system": (N_("定时与系统"), ("automatic", "timer_fired", "task_overdue", "timer_failed")),
     "login": (N_("登录记录"), ("login", "login_failed", "login_locked")),
     "refusal": (N_("拒绝访问"), ("access_denied",)),
-    "accounts": (N_("账户管理"), ("user_created", "user_changed")),
+    "accounts": (N_("账户管理"), ("user_created", "user_changed", "substitute_set")),
     "models": (N_("流程部署"), ("deployed",)),
 }
 CHAIN_REASONS = {

@@ -100,7 +100,8 @@ class HumanTask(Base):
     # due_at, or far in the future without one (sorts last)
     due_sort: Mapped[datetime] = mapped_column(default=NO_DUE_DATE, server_default="9999-12-31 00:00:00")
     period_year: Mapped[int | None]  # the year of a periodic instance's period ("2027 年第一季度…")
-    shared: Mapped[bool] = mapped_column(default=False, server_default="0")  # offered to several HQ units, any may take it
+    # offered to several HQ units at once, any of which may take it
+    shared: Mapped[bool] = mapped_column(default=False, server_default="0")
     delegated_by_id: Mapped[int | None]  # who handed the task to its holder, and gets it back when resolved
 
     zone: Mapped[Zone] = relationship(lazy="joined")

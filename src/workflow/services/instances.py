@@ -24,6 +24,7 @@ from workflow.models import (
     Zone,
     ZoneRecord,
     ZoneStatus,
+    utcnow,
 )
 from workflow.modelxml import Element, resolve
 from workflow.timeparse import due_from
@@ -176,3 +177,11 @@ def audit_event(kind: str, user: User, task: HumanTask, now: datetime) -> Event:
                  actor=user.username, role=user.role_label, organisation=user.organisation.name,
                  organisation_en=user.organisation.name_en, bpmn_id=task.bpmn_id, task_name=task.name,
                  task_name_en=task.name_en)
+
+
+def account_event(kind: str, user: User, absentee: User, substitute: User, starts_on, ends_on) -> Event:
+    """An audit row (no zone) about who stands in for whom and when."""
+    return Event(kind=kind, at=utcnow(), actor_id=user.id, actor=user.username, role=user.role_label,
+                 organisation=user.organisation.name, organisation_en=user.organisation.name_en,
+                 data={"absentee": absentee.username, "substitute": substitute.username,
+                       "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})

@@ -13,7 +13,7 @@ from workflow import forms, store
 from workflow.errors import ClaimedByOther, Msg, NotFound, PermissionDenied, StaleInstance, TaskAlreadyDone, Text
 from workflow.models import Event, HumanTask, Measure, TaskStatus, User, utcnow
 from workflow.modelxml import Element, Field, Option
-from workflow.services import commit, deploy, failures, instances, progress, zones
+from workflow.services import commit, deploy, failures, handover, instances, progress, zones
 from workflow.services import inbox as inbox_service
 
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
@@ -34,17 +34,27 @@ class TaskPage:
     history: Sequence[Event]
     remit: list[Option] = field(default_factory=list)
     measures: Sequence[Measure] = ()
+    colleagues: Sequence[User] = ()  # whom the user may delegate the task to
 
 
-def _take(session: Session, user: User, task_id: int) -> HumanTask:
-    """The task if the user may act on it: 404 if unseen, 403 if not theirs, 409 if done."""
+def take(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
+    """The task if the user (or a colleague on leave the user stands in for) may act on it.
+
+    404 if unseen, 403 if not theirs, 409 if done.
+    """
     task = store.actionable_task(session, user, task_id)
+    if task is None:
+        task = next((t for a in store.absentees(session, user, now or utcnow())
+                     if (t := store.actionable_task(session, a, task_id)) is not None), None)
     if task is None:
         if store.visible_task(session, user, task_id) is None:
             raise NotFound(Msg("没有这个任务"))
         raise PermissionDenied(Msg("这个任务不由您办理"))
     _ensure_open(task)
     return task
+
+
+_take = take
 
 
 def _ensure_open(task: HumanTask) -> None:
@@ -61,10 +71,13 @@ def _ensure_free_for(task: HumanTask, user: User) -> None:
 def claim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
     """Take a task so that colleagues with the same role leave it to you; of two at once, one wins."""
     now = now or utcnow()
-    task = _take(session, user, task_id)
-    _ensure_free_for(task, user)
-    if task.claimed_by_id is None:
-        if store.set_claim(session, task, user.id, None, now):
+    task = take(session, user, task_id, now)
+    away = {a.id for a in store.absentees(session, user, now)}
+    was = task.claimed_by_id if task.claimed_by_id in away else None  # a substitute takes over the absentee's claim
+    if was is None:
+        _ensure_free_for(task, user)
+    if task.claimed_by_id == was:
+        if store.set_claim(session, task, user.id, was, now):
             store.add_event(session, instances.audit_event("task_claimed", user, task, now))
             commit(session)
         else:
@@ -98,7 +111,8 @@ def page(session: Session, user: User, task_id: int) -> TaskPage:
     element = model.element(task.bpmn_id)
     application = zones.application_element(deploy.model_for(task.zone.lifecycle.process_version))
     return TaskPage(task, element, application, store.history(session, task.zone_id),
-                    _remit(element, application, task.zone.application), store.measures(session, task.zone_id))
+                    _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
+                    handover.colleagues(session, user, task))
 
 
 def _remit(element: Element, application: Element | None, data: Mapping[str, Any]) -> list[Option]:

@@ -51,9 +51,10 @@ def refused(exc: WorkflowError) -> dict[str, str]:
 
 
 def register(app: Flask) -> None:
-    from workflow.views import admin, api, auth, operation, processes, tasks, zones
+    from workflow.views import admin, api, auth, handover, operation, processes, tasks, zones
 
     app.register_blueprint(admin.bp)
+    app.register_blueprint(handover.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(operation.bp)
     app.register_blueprint(api.bp)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from workflow import inputs, openapi
 from workflow.errors import BadRequest, InvalidForm, Msg, NotAuthenticated, UnsupportedMediaType
-from workflow.services import deploy, eventlog, inbox, logins, tasks, zones
+from workflow.services import deploy, eventlog, handover, inbox, logins, tasks, zones
 from workflow.views import query_id
 from workflow.views import representations as rep
 from workflow.web import db_session, lang
@@ -107,6 +107,41 @@ def task_claim(task_id: int):
 @bp.post("/tasks/<int:task_id>/unclaim")
 def task_unclaim(task_id: int):
     return jsonify(rep.task(tasks.unclaim(db_session(), g.user, task_id), lang()))
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+def task_delegate(task_id: int):
+    return jsonify(rep.task(handover.delegate(db_session(), g.user, task_id, _body("to").get("to", "")), lang(),
+                            g.user))
+
+
+@bp.post("/tasks/<int:task_id>/resolve")
+def task_resolve(task_id: int):
+    comment = _body("comment").get("comment", "")
+    return jsonify(rep.task(handover.resolve(db_session(), g.user, task_id, comment), lang(), g.user))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+def task_reassign(task_id: int):
+    data = _body("to", "reason")
+    task = handover.reassign(db_session(), g.user, task_id, data.get("to", ""), data.get("reason", ""))
+    return jsonify(rep.task(task, lang(), g.user))
+
+
+@bp.get("/substitutes")
+def substitute_list():
+    rows = handover.substitutes(db_session(), g.user)
+    return jsonify(items=[rep.substitute(r) for r in rows], total=len(rows))
+
+
+@bp.post("/substitutes")
+def substitute_create():
+    data = {k: v if isinstance(v, str) else "" for k, v in _body("absentee", "substitute", "starts_on",
+                                                                  "ends_on").items()}
+    row = handover.add_substitute(db_session(), g.user, data.get("substitute", ""),
+                                  inputs.date_param(data, "starts_on"), inputs.date_param(data, "ends_on"),
+                                  data.get("absentee", ""))
+    return jsonify(rep.substitute(row)), 201
 
 
 @bp.post("/zones")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.models import Event, HumanTask, ProcessVersion, User, Zone
+from workflow.models import Event, HumanTask, ProcessVersion, Substitute, User, Zone
 from workflow.modelxml import Element
 from workflow.services.zones import Trace
 
@@ -23,6 +23,11 @@ def task(t: HumanTask, lang: str, me: User | None = None) -> dict[str, Any]:
         "mine": me is not None and t.claimed_by_id == me.id,
         "delegated_by": t.delegated_by.username if t.delegated_by else None,
     }
+
+
+def substitute(s: Substitute) -> dict[str, Any]:
+    return {"id": s.id, "absentee": s.absentee.username, "substitute": s.substitute.username,
+            "starts_on": s.starts_on.isoformat(), "ends_on": s.ends_on.isoformat()}
 
 
 def form(element: Element, lang: str) -> dict[str, Any]:

@@ -80,6 +80,7 @@ def delegate(session: Session, user: User, task_id: int, to: str, now: datetime 
 
     now = now or utcnow()
     task = tasks.take(session, user, task_id, now)
+    tasks.ensure_free_for(task, user)
     target = _colleague(session, user, to)
     if target.id == user.id:
         raise InvalidForm(Msg("表单有误，请按提示修改"), {"to": Msg("不能委托给自己")})

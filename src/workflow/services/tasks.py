@@ -68,6 +68,9 @@ def _ensure_free_for(task: HumanTask, user: User) -> None:
         raise ClaimedByOther(Msg("这个任务已由 %(who)s 认领", who=Text(who.label("zh"), who.label("en"))))
 
 
+ensure_free_for = _ensure_free_for
+
+
 def claim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
     """Take a task so that colleagues with the same role leave it to you; of two at once, one wins."""
     now = now or utcnow()

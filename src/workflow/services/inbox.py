@@ -20,6 +20,7 @@ from workflow.worklist import Query, Reach
 CHOICES = {"tab": worklist.TABS, "sort": tuple(worklist.SORTS), "due": ("soon", "overdue"),
            "claimed": ("me", "none"), "stage": tuple(s.value for s in ZoneStatus)}
 PARAMS = (*CHOICES, "zone", "province", "type", "q", "overdue", "limit", "offset")
+IGNORED = ("lang",)  # the page language switch, on every page
 MAX_LIMIT = 200
 
 
@@ -48,7 +49,7 @@ def reach(session: Session, user: User, now: datetime | None = None) -> Reach:
 
 def parse(session: Session, user: User, args: Mapping[str, str]) -> Query:
     """The filters of a request; an unknown parameter or value is a 400, a province or zone one may not see 403/404."""
-    errors: dict[str, str | Msg] = {k: Msg("不是可用的筛选条件") for k in args if k not in PARAMS}
+    errors: dict[str, str | Msg] = {k: Msg("不是可用的筛选条件") for k in args if k not in (*PARAMS, *IGNORED)}
     values: dict[str, object] = {}
     for name, allowed in CHOICES.items():
         value = args.get(name, "")

@@ -208,8 +208,8 @@ def plans(database_url: str) -> dict[str, str]:
             user = store.user_by_name(session, username)
             reach = inbox.reach(session, user, NOW)
             query = worklist.Query()
-            statement = worklist.statement(reach, query, NOW)
             count = worklist.count_statement(reach, query, "all", NOW)
+            statement = worklist.statement(reach, query, NOW, session.scalar(count) or 0)
             for label, stmt in (("page", statement), ("count", count)):
                 found[f"{username} {label}"] = _explain(engine, stmt)
     engine.dispose()

@@ -157,3 +157,14 @@ def test_the_api_filters_and_counts(client, session, three):
     refused = client.get("/api/v1/tasks?overdue=maybe", headers=headers)
     assert refused.status_code == 400 and "overdue" in refused.json["fields"]
     assert client.get("/api/v1/tasks?province=jiangxi", headers=headers).status_code == 403
+
+
+def test_the_ordered_walk_and_the_sort_give_the_same_page(session, three):
+    from workflow import worklist
+    from workflow.models import utcnow
+
+    for name in ("henan.bureau", "hq.leader"):
+        reach = inbox.reach(session, user(session, name))
+        query = worklist.Query(limit=1, offset=1)
+        sorted_page = worklist.page(session, reach, query, utcnow(), 0)
+        assert worklist.page(session, reach, query, utcnow(), 10**6) == sorted_page, name

@@ -111,7 +111,8 @@ def page(session: Session, user: User, args: Mapping[str, str], now: datetime | 
     now = now or utcnow()
     query = parse(session, user, args)
     scope = reach(session, user, now)
-    return InboxPage(worklist.page(session, scope, query, now), worklist.counts(session, scope, query, now), query,
+    counts = worklist.counts(session, scope, query, now)
+    return InboxPage(worklist.page(session, scope, query, now, counts[query.tab]), counts, query,
                      store.saved_filters(session, user.id), _provinces(session, user), _catalogue(session).types)
 
 

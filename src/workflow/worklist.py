@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, distinct, func, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from workflow.models import HumanTask, TaskKey, TaskStatus
 
@@ -62,9 +62,9 @@ def _offered(keys: Collection[str], ordered: bool = False) -> ColumnElement[bool
 
 
 def _tab(reach: Reach, tab: str, ordered: bool = False) -> list[ColumnElement[bool]]:
-    if tab == "mine":
-        return [_offered(reach.keys), or_(HumanTask.claimed_by_id == reach.user_id,
-                                          HumanTask.assignee.in_(sorted(reach.usernames)))]
+    if tab == "mine":  # claimed by me, or offered to me by name (assignee, candidate user): two index lookups
+        return [or_(HumanTask.claimed_by_id == reach.user_id,
+                    _offered({k for k in reach.keys if not k.startswith("g:")}))]
     if tab == "groups":
         return [_offered({k for k in reach.keys if k.startswith("g:")}, ordered)]
     return [_offered(reach.keys, ordered)]
@@ -117,9 +117,26 @@ def counts(session: Session, reach: Reach, query: Query, now: datetime) -> dict[
 def count_statement(reach: Reach, query: Query, tab: str, now: datetime) -> Select:
     """A count over the task rows; over the keys' index alone when nothing but the keys decides (keys are open only)."""
     if reach.sees_all and tab != "mine" and not _filters(query, reach.user_id, now):
-        keys = reach.keys if tab == "all" else {k for k in reach.keys if k.startswith("g:")}
-        return select(func.count(distinct(TaskKey.task_id))).where(TaskKey.key.in_(sorted(keys)))
+        return _count_keys(reach, tab)
     return select(func.count()).select_from(HumanTask).where(*_where(reach, query, tab, now))
+
+
+def _count_keys(reach: Reach, tab: str) -> Select:
+    """Tasks under the group keys (one key: no task twice, an index range count), plus those offered to the user
+    by name alone (a few rows)."""
+    groups = sorted(k for k in reach.keys if k.startswith("g:"))
+    names = sorted(k for k in reach.keys if not k.startswith("g:"))
+    if len(groups) > 1:
+        wanted = groups if tab == "groups" else [*groups, *names]
+        return select(func.count(distinct(TaskKey.task_id))).where(TaskKey.key.in_(wanted))
+    grouped = select(func.count()).select_from(TaskKey).where(TaskKey.key.in_(groups)).scalar_subquery()
+    if tab == "groups":
+        return select(grouped)
+    other = aliased(TaskKey)
+    named = (select(func.count(distinct(TaskKey.task_id))).where(
+        TaskKey.key.in_(names), ~select(other.task_id).where(other.task_id == TaskKey.task_id,
+                                                            other.key.in_(groups)).exists())).scalar_subquery()
+    return select(grouped + named)
 
 
 def statement(reach: Reach, query: Query, now: datetime, matches: int = 0) -> Select:

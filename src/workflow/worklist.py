@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, distinct, func, select, union
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from workflow.models import HumanTask, TaskKey, TaskStatus
@@ -63,8 +63,10 @@ def _offered(keys: Collection[str], ordered: bool = False) -> ColumnElement[bool
 
 def _tab(reach: Reach, tab: str, ordered: bool = False) -> list[ColumnElement[bool]]:
     if tab == "mine":  # claimed by me, or offered to me by name (assignee, candidate user): two index lookups
-        return [or_(HumanTask.claimed_by_id == reach.user_id,
-                    _offered({k for k in reach.keys if not k.startswith("g:")}))]
+        names = sorted(k for k in reach.keys if not k.startswith("g:"))
+        return [HumanTask.id.in_(union(
+            select(HumanTask.id).where(HumanTask.claimed_by_id == reach.user_id, HumanTask.status == TaskStatus.OPEN),
+            select(TaskKey.task_id).where(TaskKey.key.in_(names))))]
     if tab == "groups":
         return [_offered({k for k in reach.keys if k.startswith("g:")}, ordered)]
     return [_offered(reach.keys, ordered)]

@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m bench`` measures the ratios of issue 13 in one run (see bench/__main__.py)."""
+"""Benchmarks: ``python -m bench`` measures the product's speed and cost ratios in one run (see bench/__main__.py)."""

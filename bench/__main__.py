@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--json [FILE]]`: every measurement of issue 13 in one run, as ratios and rates.
+"""`python -m bench [--quick] [--json [FILE]]`: every benchmark measurement in one run, as ratios and rates.
 
 The run is a list of measurements (``MEASUREMENTS``); each returns a dict of JSON keys, merged into
 one report. A measurement that needs PostgreSQL is skipped, with the reason under ``skipped``, when
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import decades, load, scratch, steps
+from bench import decades, inbox, load, scratch, steps
 
 
 @dataclass
@@ -93,8 +93,7 @@ MEASUREMENTS: list[Measurement] = [
     Measurement("engine", per_database(engine)),
     Measurement("age", age),
     Measurement("http", http),
-    # At merge, bench/inbox.py joins with this one line:
-    # Measurement("inbox", per_database(lambda url, o: inbox.measure(url, o.inbox_sizes, o.repeat))),
+    Measurement("inbox", per_database(lambda url, o: inbox.measure(url, o.inbox_sizes, o.repeat))),
 ]
 
 

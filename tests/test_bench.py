@@ -22,8 +22,11 @@ def test_quick_bench_reports_every_key(tmp_path):
     assert isinstance(report["http_errors"], int)
     assert report["consistency_problems"] == []
     assert isinstance(report["lifecycles_per_s"]["sqlite"], float)
+    for key in ("inbox_p95_ms", "inbox_hq_p95_ms"):
+        assert set(report[key]) == {"10000"} and report[key]["10000"] > 0, key
     if report["skipped"].get("postgresql"):
         assert report["engine_overhead_ratio_postgresql"] is None
     else:
         assert isinstance(report["engine_overhead_ratio_postgresql"], float)
         assert isinstance(report["lifecycles_per_s"]["postgresql"], float)
+        assert report["inbox_p95_ms_postgresql"]["10000"] > 0

@@ -398,3 +398,42 @@ def test_two_versions_compared_side_by_side_with_their_changes_marked(browser, b
     page.wait_for_selector("#report[role=alert]")
     assert axe_violations(page) == []
     assert [f for f in failed if not f.startswith("400 ") or not f.endswith("/processes/migrations")] == []
+def test_a_task_is_claimed_delegated_and_completed_by_the_colleague(browser, base_url):
+    gov = browser.new_context(locale="zh-CN").new_page()
+    login(gov, base_url, "henan.gov")
+    gov.goto(base_url + "/zones/new")
+    gov.fill("#f-zone_name", "新乡国检试验区")
+    gov.select_option("#f-province", "henan")
+    for field, value in (("leading_body", "新乡国检试验区建设领导小组"), ("operator", "新乡综合保税区运营公司"),
+                         ("industries", "农产品加工"), ("functions", "查验、检测"), ("design_scale", "0.5 平方公里"),
+                         ("forecast_volume", "年 1 万批"), ("innovation_measures", "出口农产品质量安全示范区")):
+        gov.fill(f"#f-{field}", value)
+    gov.check("input[name=priority_policies][value=quality_demo]")
+    gov.click("text=提交申请")
+    gov.wait_for_url("**/zones/*")
+
+    bureau = browser.new_context(locale="zh-CN").new_page()
+    login(bureau, base_url, "henan.bureau")
+    bureau.fill("input[name=q]", "新乡")
+    bureau.click("form.filters button[type=submit]")
+    bureau.locator("table.list tr", has_text="新乡国检试验区").locator("td:nth-child(3) a").click()
+    bureau.click("button:has-text('认领')")
+    bureau.select_option("select[name=to]", "henan.bureau2")
+    bureau.click("button:has-text('委托')")
+    bureau.wait_for_url("**/inbox")
+    row = bureau.locator("table.list tr", has_text="新乡国检试验区")
+    assert "河南局经办人二" in row.inner_text(), "the inbox shows who holds it now"
+
+    colleague = browser.new_context(locale="zh-CN").new_page()
+    login(colleague, base_url, "henan.bureau2")
+    colleague.goto(base_url + "/inbox?tab=mine")
+    colleague.locator("table.list tr", has_text="新乡国检试验区").locator("td:nth-child(3) a").click()
+    assert "委托您办理" in colleague.content()
+    colleague.check("input[name=decision][value=recommend]")
+    colleague.fill("#f-comment", "受托办理，同意推荐")
+    colleague.click("form[novalidate] button:has-text('提交')")
+    colleague.wait_for_url("**/zones/*")
+    history = colleague.locator("ol.timeline").inner_text()
+    assert "委托办理" in history and "河南局经办人 " in history + " " and "河南局经办人二" in history
+    assert "受托办理，同意推荐" in history
+    assert axe_violations(colleague) == []

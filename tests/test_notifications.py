@@ -102,13 +102,14 @@ def test_due_soon_and_overdue_badges_on_the_inbox_and_the_task_page(app, session
     file(session)
     task = session.scalars(select(HumanTask)).one()
     bureau = login_as("henan.bureau")
-    assert "即将到期" not in bureau.get("/inbox").get_data(as_text=True)
+    soon, late = 'class="badge soon">即将到期', 'class="badge bad">已逾期'
+    assert soon not in bureau.get("/inbox").get_data(as_text=True)
     monkeypatch.setattr(web, "utcnow", lambda: task.due_at - timedelta(hours=3))
-    assert "即将到期" in bureau.get("/inbox").get_data(as_text=True)
-    assert "即将到期" in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert soon in bureau.get("/inbox").get_data(as_text=True)
+    assert soon in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
     monkeypatch.setattr(web, "utcnow", lambda: task.due_at + timedelta(hours=3))
-    assert "已逾期" in bureau.get("/inbox").get_data(as_text=True)
-    assert "已逾期" in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert late in bureau.get("/inbox").get_data(as_text=True)
+    assert late in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
 
 
 def _with_email(session, *names):

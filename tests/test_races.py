@@ -114,13 +114,13 @@ def test_a_step_is_not_redone_once_the_task_is_no_longer_the_users(db, session, 
     task_id = task_of(session, "hq.cnca", "opinion_cnca", zone_id)
     real_complete, attempts = tasks._complete, []
 
-    def colleague_first(session_, user, task_id_, raw, strict, now):
+    def colleague_first(session_, user, task_id_, raw, strict, now, limit):
         attempts.append(now)
         if len(attempts) == 1:  # lose the race to the same official in another window, who completed it
             with db.session() as other:
-                real_complete(other, store.user_by_name(other, "hq.cnca"), task_id, OPINION, False, now)
+                real_complete(other, store.user_by_name(other, "hq.cnca"), task_id, OPINION, False, now, limit)
             raise StaleInstance("lost")
-        return real_complete(session_, user, task_id_, raw, strict, now)
+        return real_complete(session_, user, task_id_, raw, strict, now, limit)
 
     monkeypatch.setattr(tasks, "_complete", colleague_first)
     with pytest.raises(TaskAlreadyDone):

@@ -7,6 +7,8 @@ may see but not take is forbidden.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from workflow.models import CandidateKind, HumanTask, Organisation, TaskCandidate, User, UserRole, Zone
@@ -45,6 +47,47 @@ def task_scope(user: User) -> ColumnElement[bool]:
     assigned = HumanTask.assignee == user.username
     visible = exists(select(Zone.id).where(Zone.id == HumanTask.zone_id, zone_scope(user)))
     return and_(visible, or_(assigned, and_(HumanTask.assignee.is_(None), candidate)))
+
+
+PROVINCIAL = frozenset({Role.BUREAU.value, Role.BUREAU_HEAD.value})
+
+
+def group_key(group: str, province: str | None, applicant_id: int | None) -> str:
+    """The key of a candidate group in a zone's scope: a bureau acts in its province, a local government on its own."""
+    if group in PROVINCIAL:
+        return f"g:{group}@{province or ''}"
+    if group == Role.LOCAL_GOV.value:
+        return f"g:{group}#{applicant_id or ''}"
+    return f"g:{group}"
+
+
+def task_keys(groups: Iterable[str], users: Iterable[str], assignee: str | None, province: str,
+              applicant_id: int | None) -> set[str]:
+    """The keys a task is offered under (the assignee has priority over candidates), the same rule as ``task_scope``."""
+    if assignee:
+        return {f"u:{assignee}"}
+    return {group_key(g, province, applicant_id) for g in groups} | {f"u:{u}" for u in users}
+
+
+def user_keys(user: User) -> set[str]:
+    """The keys of tasks the user is a candidate for (with a zone they may see, see ``task_row_scope``)."""
+    org = user.organisation
+    return {group_key(r.value, org.province, org.id) for r in user.roles} | {f"u:{user.username}"}
+
+
+def task_row_scope(user: User) -> ColumnElement[bool]:
+    """``zone_scope`` on the zone's province and applicant copied onto the task row."""
+    if not user.active:
+        return false()
+    roles = user.roles
+    if roles & SEES_ALL:
+        return true()
+    clauses = []
+    if roles & {Role.BUREAU, Role.BUREAU_HEAD} and user.organisation.province:
+        clauses.append(HumanTask.province == user.organisation.province)
+    if Role.LOCAL_GOV in roles:
+        clauses.append(HumanTask.applicant_id == user.organisation_id)
+    return or_(*clauses) if clauses else false()
 
 
 def may_start(user: User, groups: tuple[str, ...], users: tuple[str, ...]) -> bool:

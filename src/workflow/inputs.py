@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from workflow.errors import BadRequest, InvalidForm, Msg
@@ -78,3 +79,14 @@ def loads(text: str | bytes, **options: Any) -> Any:
         raise BadRequest(Msg("JSON 嵌套超过 %(n)s 层", n=MAX_JSON_DEPTH)) from None
     check_json(value)
     return value
+
+
+def date_param(values: Mapping[str, str], name: str) -> date:
+    """A required ISO date (YYYY-MM-DD) among request values; a 400 naming the field otherwise."""
+    raw = values.get(name, "")
+    try:
+        if isinstance(raw, str) and len(raw) == 10:
+            return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    raise InvalidForm(Msg("表单有误，请按提示修改"), {name: Msg("应为日期（YYYY-MM-DD）")})

@@ -154,6 +154,7 @@ class Element:
     candidate_users: tuple[str, ...] = ()
     assignee: str = ""
     due: str = ""
+    priority: str = ""  # camunda:priority
     decision_ref: str = ""
     incoming: int = 0
     outgoing: int = 0
@@ -230,6 +231,7 @@ def _element(node, lane: tuple[str, str, str], flows: tuple[Counter, Counter],
         candidate_users=_split(node.get(f"{{{CAMUNDA}}}candidateUsers")),
         assignee=(node.get(f"{{{CAMUNDA}}}assignee") or "").strip(),
         due=(node.get(f"{{{CAMUNDA}}}dueDate") or "").strip(),
+        priority=(node.get(f"{{{CAMUNDA}}}priority") or "").strip(),
         decision_ref=(node.get(f"{{{CAMUNDA}}}decisionRef") or "").strip(),
         incoming=flows[0].get(node.get("id", ""), 0), outgoing=flows[1].get(node.get("id", ""), 0),
         form=form, documentation="".join(doc).strip(), targets=tuple(targets.get(node.get("id", ""), ())),

@@ -91,6 +91,37 @@ _PAGE = [
 ]
 
 
+_PAGE_INBOX = [
+    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0,
+                                                                    "maximum": 10**6}},
+]
+
+
+def _choice(name: str, values: list[str], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description + " (empty: any)",
+            "schema": {"type": "string", "enum": ["", *values]}}
+
+
+_INBOX_FILTERS = [
+    _choice("tab", ["mine", "groups", "all"], "mine: claimed by or assigned to me; groups: offered to my roles; "
+                                              "all (default): every task I may act on"),
+    _choice("sort", ["due", "created", "zone"], "due (default: camunda:priority, then due date), created "
+                                                "(newest first), zone (name)"),
+    _choice("due", ["soon", "overdue"], "due within 3 days, or past due"),
+    _choice("overdue", ["true", "false"], "true: the same as due=overdue"),
+    _choice("claimed", ["me", "none"], "claimed by me, or by nobody"),
+    _choice("stage", [s.value for s in ZoneStatus], "the zone's status while the task is open"),
+    {"name": "zone", "in": "query", "required": False, "schema": _ID, "description": "a zone I may see (else 404)"},
+    {"name": "province", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "a province of the application form; one I may not see is a 403"},
+    {"name": "type", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "the BPMN id of a user task of a deployed model"},
+    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100},
+     "description": "text in the zone's name"},
+]
+
+
 def _path_id(name: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": _ID}]
 
@@ -142,9 +173,16 @@ def _documents() -> dict[str, Any]:
 
 def document(application: Element | None = None) -> dict[str, Any]:
     """The whole document; ``application`` is the deployed model's application task."""
-    task_props = {"id": _ID, "zone_id": _ID, "zone_name": {"type": "string"}, "bpmn_id": {"type": "string"},
-                 "name": {"type": "string"}, "status": _enum(TaskStatus),
-                 "created_at": _TIME, "due_at": _NULL_TIME, "claimed_by": _NULL_STR}
+    task_props = {"id": _ID, "zone_id": _ID, "zone_name": {"type": "string"}, "province": {"type": "string"},
+                  "stage": {"type": "string", "description": "the zone's status while the task is open"},
+                  "bpmn_id": {"type": "string"},
+                  "name": {"type": "string", "description": "with the year of its period for periodic tasks"},
+                  "status": _enum(TaskStatus), "created_at": _TIME, "due_at": _NULL_TIME,
+                  "priority": {"type": "integer", "description": "camunda:priority (0 without one)"},
+                  "period_year": {"type": "integer", "nullable": True},
+                  "shared": {"type": "boolean", "description": "offered to several HQ units; any may take it"},
+                  "claimed_by": _NULL_STR, "mine": {"type": "boolean", "description": "claimed by me"},
+                  "delegated_by": {**_NULL_STR, "description": "who delegated it to its holder"}}
     task = _obj(task_props)
     field = _obj({"id": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},
                   "required": {"type": "boolean"}, "multiple": {"type": "boolean"},
@@ -206,6 +244,14 @@ def document(application: Element | None = None) -> dict[str, Any]:
     def page(item: str) -> dict[str, Any]:
         return _obj({"items": {"type": "array", "items": _ref(item)}, "total": {"type": "integer", "minimum": 0}})
 
+    count = {"type": "integer", "minimum": 0}
+    inbox = _obj({"items": {"type": "array", "items": _ref("Task")}, "total": count,
+                  "counts": _obj({"mine": count, "groups": count, "all": count}),
+                  "limit": {"type": "integer"}, "offset": {"type": "integer"}})
+    substitute = _obj({"id": _ID, "absentee": {"type": "string"}, "substitute": {"type": "string"},
+                       "starts_on": {"type": "string", "format": "date"},
+                       "ends_on": {"type": "string", "format": "date"}})
+
     paths = {
         "/token": {"post": {
             "summary": "Exchange a username and password for a bearer token", "security": [],
@@ -216,8 +262,35 @@ def document(application: Element | None = None) -> dict[str, Any]:
             "delete": {"summary": "Revoke the bearer token of this request (log out of the API)",
                        "responses": {"204": {"description": "Revoked; the token no longer works"},
                                      **_errors(401)}}},
-        "/tasks": {"get": {"summary": "My inbox: open tasks I may act on", "parameters": _PAGE,
-                           "responses": {**_ok(200, page("Task")), **_errors(400, 401)}}},
+        "/tasks": {"get": {"summary": "My inbox: open tasks I may act on, filtered, sorted and paged, with the "
+                                      "count of each tab; an unknown parameter or value is a 400",
+                           "parameters": [*_PAGE_INBOX, *_INBOX_FILTERS],
+                           "responses": {**_ok(200, inbox), **_errors(400, 401, 403, 404)}}},
+        "/tasks/{task_id}/delegate": {"post": {
+            "summary": "Delegate a task to a colleague of my organisation who may act on it",
+            "parameters": _path_id("task_id"), "requestBody": _body(_obj({"to": {"type": "string"}})),
+            "responses": {**_ok(200, _ref("Task")), **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/tasks/{task_id}/resolve": {"post": {
+            "summary": "Give a task delegated to me back to the official who delegated it",
+            "parameters": _path_id("task_id"),
+            "requestBody": _body(_obj({"comment": {"type": "string", "maxLength": 500}}, [])),
+            "responses": {**_ok(200, _ref("Task")), **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/tasks/{task_id}/reassign": {"post": {
+            "summary": "Reassign a task of my organisation to one of its people, with a reason (bureau head)",
+            "parameters": _path_id("task_id"),
+            "requestBody": _body(_obj({"to": {"type": "string"}, "reason": {"type": "string", "maxLength": 500}})),
+            "responses": {**_ok(200, _ref("Task")), **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/substitutes": {
+            "get": {"summary": "Leave arrangements I am part of",
+                    "responses": {**_ok(200, page("Substitute")), **_errors(401)}},
+            "post": {"summary": "A colleague stands in for me (or, for a bureau head, for one of the organisation) "
+                                "during a leave",
+                     "requestBody": _body(_obj({"absentee": {"type": "string"}, "substitute": {"type": "string"},
+                                                "starts_on": {"type": "string", "format": "date"},
+                                                "ends_on": {"type": "string", "format": "date"}},
+                                               ["substitute", "starts_on", "ends_on"])),
+                     "responses": {**_ok(201, _ref("Substitute"), "Arranged"),
+                                   **_errors(400, 401, 403, 413, 415)}}},
         "/tasks/{task_id}": {"get": {"summary": "One task with its form", "parameters": _path_id("task_id"),
                                      "responses": {**_ok(200, _ref("TaskDetail")), **_errors(401, 403, 404, 409)}}},
         "/tasks/{task_id}/complete": {"post": {
@@ -280,7 +353,8 @@ def document(application: Element | None = None) -> dict[str, Any]:
                                "fields": {"type": "object", "additionalProperties": {"type": "string"}}}),
                 "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
                 "History": history, "ProcessDefinition": version, "Trace": trace, "Record": record_detail,
-                **_version_schemas(), "Application": _application(application), **_document_schemas(),
+                "Substitute": substitute, **_version_schemas(), "Application": _application(application),
+                **_document_schemas(),
             },
         },
     }

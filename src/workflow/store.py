@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import access
 from workflow.models import (
+    NO_DUE_DATE,
     Adoption,
     ApiToken,
     CandidateKind,
@@ -24,12 +26,16 @@ from workflow.models import (
     ProcessInstance,
     ProcessVersion,
     RefusalTally,
+    SavedFilter,
+    Substitute,
     TaskCandidate,
+    TaskKey,
     TaskStatus,
     User,
     Zone,
     ZoneRecord,
 )
+from workflow.roles import HQ_ROLES
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
@@ -42,6 +48,12 @@ def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
 def process_ids(session: Session) -> set[str]:
     """The ids of every process with a deployed version."""
     return set(session.scalars(select(ProcessVersion.process_id).distinct()))
+
+
+def version_keys(session: Session) -> tuple[tuple[int, str], ...]:
+    """Each deployed version's id and content hash (without its source): tells whether anything was deployed."""
+    rows = session.execute(select(ProcessVersion.id, ProcessVersion.content_hash).order_by(ProcessVersion.id))
+    return tuple((version_id, content_hash) for version_id, content_hash in rows)
 
 
 def versions(session: Session) -> Sequence[ProcessVersion]:
@@ -82,6 +94,7 @@ def count_visible_zones(session: Session, user: User) -> int:
 
 
 MAX_ID = 2**31 - 1
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def visible_zone(session: Session, user: User, zone_id: int) -> Zone | None:
@@ -102,18 +115,31 @@ def zone_by_name(session: Session, name: str) -> Zone | None:
     return session.scalar(select(Zone).where(Zone.name == name))
 
 
-def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
-    return session.scalars(
-        select(HumanTask).where(HumanTask.status == TaskStatus.OPEN, access.task_scope(user))
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
-        .limit(limit).offset(offset)
-    ).all()
+def absentees(session: Session, user: User, now: datetime) -> Sequence[User]:
+    """Colleagues on leave today (Asia/Shanghai) whom the user stands in for."""
+    today = now.astimezone(SHANGHAI).date()
+    return session.scalars(select(User).join(Substitute, Substitute.absentee_id == User.id)
+                           .where(Substitute.substitute_id == user.id, Substitute.starts_on <= today,
+                                  Substitute.ends_on >= today, User.active.is_(True))).unique().all()
 
 
-def count_inbox(session: Session, user: User) -> int:
-    query = select(func.count()).select_from(HumanTask).where(HumanTask.status == TaskStatus.OPEN,
-                                                              access.task_scope(user))
-    return session.scalar(query) or 0
+def substitutes_of(session: Session, user_id: int) -> Sequence[Substitute]:
+    return session.scalars(select(Substitute).where(or_(Substitute.absentee_id == user_id,
+                                                        Substitute.substitute_id == user_id,
+                                                        Substitute.created_by_id == user_id))
+                           .order_by(Substitute.starts_on.desc(), Substitute.id.desc())).all()
+
+
+def users_of(session: Session, organisation_id: int) -> Sequence[User]:
+    return session.scalars(select(User).where(User.organisation_id == organisation_id).order_by(User.username)).all()
+
+
+def saved_filters(session: Session, user_id: int) -> Sequence[SavedFilter]:
+    return session.scalars(select(SavedFilter).where(SavedFilter.user_id == user_id).order_by(SavedFilter.name)).all()
+
+
+def saved_filter(session: Session, user_id: int, filter_id: int) -> SavedFilter | None:
+    return session.scalar(select(SavedFilter).where(SavedFilter.id == filter_id, SavedFilter.user_id == user_id))
 
 
 def actionable_task(session: Session, user: User, task_id: int) -> HumanTask | None:
@@ -159,14 +185,44 @@ def zone_open_tasks(session: Session, zone_id: int) -> Sequence[HumanTask]:
 
 
 def add_task(session: Session, task: HumanTask, groups: Sequence[str], users: Sequence[str]) -> None:
+    """Add an open task with its candidates, the zone's data the inbox filters on, and the keys it is offered under."""
     task.candidates = [TaskCandidate(kind=CandidateKind.GROUP, name=g) for g in groups] + [
         TaskCandidate(kind=CandidateKind.USER, name=u) for u in users
     ]
+    _copy_zone(task, task.zone)
+    task.due_sort = task.due_at or NO_DUE_DATE
+    task.shared = len(set(groups) & {r.value for r in HQ_ROLES}) > 1
     session.add(task)
+    _add_keys(session, task)
+
+
+def _copy_zone(task: HumanTask, zone: Zone) -> None:
+    task.province, task.applicant_id, task.zone_name = zone.province, zone.applicant_id, zone.name
+
+
+def _add_keys(session: Session, task: HumanTask) -> None:
+    groups = [c.name for c in task.candidates if c.kind == CandidateKind.GROUP]
+    users = [c.name for c in task.candidates if c.kind == CandidateKind.USER]
+    keys = access.task_keys(groups, users, task.assignee, task.province, task.applicant_id)
+    session.add_all(TaskKey(key=k, task=task) for k in sorted(keys))
+
+
+def drop_keys(session: Session, task_id: int) -> None:
+    """A task that is no longer open leaves every inbox."""
+    session.execute(delete(TaskKey).where(TaskKey.task_id == task_id))
+
+
+def copy_zone_to_tasks(session: Session, zone: Zone) -> None:
+    """After a zone's name or province changed: its open tasks carry the new values and keys."""
+    for task in zone_open_tasks(session, zone.id):
+        _copy_zone(task, zone)
+        drop_keys(session, task.id)
+        _add_keys(session, task)
 
 
 MODEL_FAILURE = "model_failure"  # an event for the process owner only: it may quote the model's expressions
-def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | None, now: datetime | None) -> bool:
+def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | None, now: datetime | None,
+              delegated_by: int | None = None) -> bool:
     """Move an open task's claim from ``was`` to ``holder`` in one conditional UPDATE; False if it had moved on.
 
     The condition is the lock: of two officials claiming at once, the second UPDATE waits for the first
@@ -175,16 +231,19 @@ def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | 
     held = HumanTask.claimed_by_id.is_(None) if was is None else HumanTask.claimed_by_id == was
     return _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
                                                            HumanTask.status == TaskStatus.OPEN, held)
-                    .values(claimed_by_id=holder, claimed_at=now))
+                    .values(claimed_by_id=holder, claimed_at=now, delegated_by_id=delegated_by))
 
 
 def close_task(session: Session, task: HumanTask, user_id: int, now: datetime) -> bool:
     """Mark an open task done by ``user_id`` unless it was closed or claimed by someone else meanwhile."""
     free = or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user_id)
     values = {"status": TaskStatus.DONE, "completed_at": now, "completed_by_id": user_id}
-    return _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
-                                                           HumanTask.status == TaskStatus.OPEN, free)
-                    .values(**values), values)
+    closed = _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
+                                                             HumanTask.status == TaskStatus.OPEN, free)
+                      .values(**values), values)
+    if closed:
+        drop_keys(session, task.id)
+    return closed
 
 
 def _changed(session: Session, task: HumanTask, statement, values: dict[str, Any] | None = None) -> bool:

@@ -189,18 +189,20 @@ EVENT_LABELS = {
     "attachment_added": N_("添加附件"), "comment_added": N_("发表意见"),
     "calendar_changed": N_("修改工作日历"),
     "instance_migrated": N_("迁移到新版本"), "migration_rolled_back": N_("撤销迁移"),
+    "task_reassigned": N_("改派任务"), "task_delegated": N_("委托办理"), "task_resolved": N_("委托办毕交回"),
+    "substitute_set": N_("安排代理"),
 }
 NOTICE_LABELS = {
     "new_task": N_("新任务"), "due_soon": N_("即将到期"), "overdue": N_("已逾期"), "escalation": N_("逾期督办"),
     "reassigned": N_("转交给您"), "delegated": N_("委托给您"),
 }
 EVENT_CATEGORIES = {
-    "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn",
-                             "attachment_added", "comment_added")),
+    "work": (N_("业务办理"), ("task_completed", "task_claimed", "task_unclaimed", "task_withdrawn", "task_reassigned",
+                           "task_delegated", "task_resolved", "attachment_added", "comment_added")),
     "system": (N_("定时与系统"), ("automatic", "timer_fired", "task_overdue", "timer_failed")),
     "login": (N_("登录记录"), ("login", "login_failed", "login_locked")),
     "refusal": (N_("拒绝访问"), ("access_denied",)),
-    "accounts": (N_("账户管理"), ("user_created", "user_changed")),
+    "accounts": (N_("账户管理"), ("user_created", "user_changed", "substitute_set")),
     "models": (N_("流程部署"), ("deployed", "instance_migrated", "migration_rolled_back")),
     "calendar": (N_("工作日历"), ("calendar_changed",)),
 }

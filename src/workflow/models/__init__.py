@@ -2,6 +2,7 @@
 
 from workflow.models.accounts import ApiToken, LoginAttempt, Organisation, User, UserRole
 from workflow.models.base import (
+    NO_DUE_DATE,
     Base,
     CandidateKind,
     ItemStatus,
@@ -12,6 +13,7 @@ from workflow.models.base import (
     utcnow,
 )
 from workflow.models.documents import Attachment, Blob, Comment
+from workflow.models.inbox import SavedFilter, Substitute
 from workflow.models.notice import CalendarDay, MailOutbox, Notification
 from workflow.models.process import (
     ChainHead,
@@ -22,6 +24,7 @@ from workflow.models.process import (
     ProcessVersion,
     RefusalTally,
     TaskCandidate,
+    TaskKey,
 )
 from workflow.models.worker import WorkerBeat
 from workflow.models.zone import Adoption, Experience, Measure, Zone, ZoneRecord
@@ -30,7 +33,7 @@ from workflow.roles import OrgKind, Role
 __all__ = [
     "Adoption", "ApiToken", "Attachment", "Base", "Blob", "CalendarDay", "CandidateKind", "ChainHead", "Comment",
     "Event", "Experience", "HumanTask", "InstanceMigration", "ItemStatus", "LoginAttempt", "MailOutbox", "Measure",
-    "MeasureKind", "Notification", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion", "RefusalTally",
-    "Role", "TaskCandidate", "TaskStatus", "UTCDateTime", "User", "UserRole", "WorkerBeat", "Zone", "ZoneRecord",
-    "ZoneStatus", "utcnow",
+    "MeasureKind", "NO_DUE_DATE", "Notification", "OrgKind", "Organisation", "ProcessInstance", "ProcessVersion",
+    "RefusalTally", "Role", "SavedFilter", "Substitute", "TaskCandidate", "TaskKey", "TaskStatus", "UTCDateTime",
+    "User", "UserRole", "WorkerBeat", "Zone", "ZoneRecord", "ZoneStatus", "utcnow",
 ]

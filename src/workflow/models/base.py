@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Enum, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts tasks without a due date last
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

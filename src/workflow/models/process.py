@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from workflow.models.base import Base, CandidateKind, TaskStatus, enum_column, utcnow
+from workflow.models.base import NO_DUE_DATE, Base, CandidateKind, TaskStatus, enum_column, utcnow
 
 if TYPE_CHECKING:
     from workflow.models.accounts import User
@@ -91,7 +91,10 @@ class HumanTask(Base):
     """A human task of a process instance: open rows are the inbox."""
 
     __tablename__ = "human_task"
-    __table_args__ = (Index("ix_human_task_open", "status", "zone_id"),)
+    __table_args__ = (Index("ix_human_task_open", "status", "zone_id"),
+                      Index("ix_human_task_inbox", "status", "priority_rank", "due_sort", "id"),
+                      Index("ix_human_task_inbox_province", "status", "province", "priority_rank", "due_sort", "id"),
+                      Index("ix_human_task_claimed", "claimed_by_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -112,14 +115,30 @@ class HumanTask(Base):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     claimed_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
+    # Copied from the zone and the model when the task opens, so that the inbox filters and sorts on this row alone.
+    province: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    applicant_id: Mapped[int | None]
+    zone_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    priority_rank: Mapped[int] = mapped_column(default=0, server_default="0")  # minus camunda:priority: ascending
+    # due_at, or far in the future without one (sorts last)
+    due_sort: Mapped[datetime] = mapped_column(default=NO_DUE_DATE, server_default="9999-12-31 00:00:00")
+    period_year: Mapped[int | None]  # the year of a periodic instance's period ("2027 年第一季度…")
+    # offered to several HQ units at once, any of which may take it
+    shared: Mapped[bool] = mapped_column(default=False, server_default="0")
+    delegated_by_id: Mapped[int | None]  # who handed the task to its holder, and gets it back when resolved
 
     zone: Mapped[Zone] = relationship(lazy="joined")
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
+    delegated_by: Mapped[User | None] = relationship(primaryjoin="User.id == foreign(HumanTask.delegated_by_id)",
+                                                     lazy="joined", viewonly=True)
     instance: Mapped[ProcessInstance] = relationship()
     candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     def label(self, lang: str = "zh") -> str:
-        return (self.name_en or self.name) if lang == "en" else self.name
+        name = (self.name_en or self.name) if lang == "en" else self.name
+        if self.period_year is None:
+            return name
+        return f"{self.period_year}: {name}" if lang == "en" else f"{self.period_year} 年{name}"
 
     def lane_label(self, lang: str = "zh") -> str:
         return (self.lane_en or self.lane) if lang == "en" else self.lane
@@ -138,6 +157,18 @@ class TaskCandidate(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), index=True)
     kind: Mapped[CandidateKind] = mapped_column(enum_column(CandidateKind, "candidate_kind"))
     name: Mapped[str] = mapped_column(String(64))
+
+
+class TaskKey(Base):
+    """One key under which an open task is offered (see :func:`workflow.access.task_keys`); gone once it closes."""
+
+    __tablename__ = "task_key"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+
+    task: Mapped[HumanTask] = relationship()
 
 
 class ChainHead(Base):

@@ -16,7 +16,8 @@ from workflow.store import MAX_ID
 
 # XES lifecycle transitions (IEEE 1849 standard lifecycle model) of the kinds of event we record.
 TRANSITIONS = {"task_completed": "complete", "automatic": "complete", "timer_fired": "complete",
-               "task_claimed": "assign", "task_unclaimed": "reassign", "task_withdrawn": "withdraw"}
+               "task_claimed": "assign", "task_unclaimed": "reassign", "task_withdrawn": "withdraw",
+               "task_reassigned": "reassign", "task_delegated": "reassign", "task_resolved": "reassign"}
 
 
 @dataclass

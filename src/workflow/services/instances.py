@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,9 +24,12 @@ from workflow.models import (
     Zone,
     ZoneRecord,
     ZoneStatus,
+    utcnow,
 )
 from workflow.modelxml import Element, resolve
 from workflow.services import holidays, notifications
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _STATUSES = {s.value for s in ZoneStatus}
 _ITEM = {s.value for s in ItemStatus}
@@ -65,6 +69,7 @@ def _sync_tasks(session: Session, instance: ProcessInstance, ready_tasks: Sequen
         if row.engine_id not in ready:
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
+            store.drop_keys(session, row.id)
             store.add_event(session, Event(kind="task_withdrawn", at=now, zone=zone, instance=instance,
                                            actor="system", bpmn_id=row.bpmn_id, task_name=row.name,
                                            task_name_en=row.name_en))
@@ -77,7 +82,8 @@ def _sync_tasks(session: Session, instance: ProcessInstance, ready_tasks: Sequen
             instance=instance, zone=zone, engine_id=task.engine_id, bpmn_id=el.id, name=el.name or el.id,
             name_en=el.name_en, lane=el.lane, lane_en=el.lane_en, stage=stage_of(el, zone),
             assignee=(resolve((el.assignee,), task.data) or (None,))[0] if el.assignee else None,
-            due_at=holidays.due_at(session, el, now), created_at=now,
+            due_at=holidays.due_at(session, el, now), created_at=now, priority_rank=-priority_of(el),
+            period_year=local_year(instance.period_start),
         ))
         store.add_task(session, opened[-1], resolve(el.groups, task.data), resolve(el.candidate_users, task.data))
     return opened
@@ -91,6 +97,18 @@ def _open_rows(session: Session, instance: ProcessInstance) -> Sequence[HumanTas
         session.flush()
     with session.no_autoflush:
         return store.open_tasks(session, instance.id)
+
+
+def priority_of(element: Element) -> int:
+    """``camunda:priority`` as a number (higher first in inboxes); 0 without one or when it is not a number."""
+    try:
+        return int(element.priority or 0)
+    except ValueError:
+        return 0
+
+
+def local_year(at: datetime | None) -> int | None:
+    return at.astimezone(SHANGHAI).year if at else None
 
 
 def stage_of(element: Element, zone: Zone) -> str:
@@ -175,3 +193,11 @@ def audit_event(kind: str, user: User, task: HumanTask, now: datetime) -> Event:
                  actor=user.username, role=user.role_label, organisation=user.organisation.name,
                  organisation_en=user.organisation.name_en, bpmn_id=task.bpmn_id, task_name=task.name,
                  task_name_en=task.name_en)
+
+
+def account_event(kind: str, user: User, absentee: User, substitute: User, starts_on, ends_on) -> Event:
+    """An audit row (no zone) about who stands in for whom and when."""
+    return Event(kind=kind, at=utcnow(), actor_id=user.id, actor=user.username, role=user.role_label,
+                 organisation=user.organisation.name, organisation_en=user.organisation.name_en,
+                 data={"absentee": absentee.username, "substitute": substitute.username,
+                       "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})

@@ -20,29 +20,27 @@ from workflow.services import (
     disclosure,
     documents,
     failures,
+    handover,
     instances,
     opinions,
     progress,
     zones,
 )
+from workflow.services import inbox as inbox_service
 
 ACT, HELD, DONE = "act", "held", "done"  # what the task page lets its viewer do: act, watch a colleague's claim, read
 ATTEMPTS = 8  # parallel branches of one instance finishing at once; each lost attempt means another step won
 
 
 def inbox(session: Session, user: User, limit: int | None = None, offset: int = 0) -> Sequence[HumanTask]:
-    """Open tasks the user may act on, soonest due first."""
-    return store.inbox(session, user, limit, offset)
+    """Open tasks the user may act on, most urgent first (the inbox's default tab and order)."""
+    return inbox_service.tasks(session, user, limit, offset)
 
 
 def following(session: Session, user: User) -> int | None:
     """The task the user should do next (the first of the inbox), where a submit leads."""
-    first = store.inbox(session, user, limit=1)
+    first = inbox_service.tasks(session, user, limit=1)
     return first[0].id if first else None
-
-
-def inbox_size(session: Session, user: User) -> int:
-    return store.count_inbox(session, user)
 
 
 @dataclass
@@ -61,17 +59,27 @@ class TaskPage:
     mode: str = ACT
     decided: briefing.Section | None = None  # a done task: what was decided, by whom, when
     values: Mapping[str, Any] = field(default_factory=dict)  # a returned task starts with its last submission
+    colleagues: Sequence[User] = ()  # whom the user may delegate the task to
 
 
-def _take(session: Session, user: User, task_id: int) -> HumanTask:
-    """The task if the user may act on it: 404 if unseen, 403 if not theirs, 409 if done."""
+def take(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
+    """The task if the user (or a colleague on leave the user stands in for) may act on it.
+
+    404 if unseen, 403 if not theirs, 409 if done.
+    """
     task = store.actionable_task(session, user, task_id)
+    if task is None:
+        task = next((t for a in store.absentees(session, user, now or utcnow())
+                     if (t := store.actionable_task(session, a, task_id)) is not None), None)
     if task is None:
         if store.visible_task(session, user, task_id) is None:
             raise NotFound(Msg("没有这个任务"))
         raise PermissionDenied(Msg("这个任务不由您办理"))
     _ensure_open(task)
     return task
+
+
+_take = take
 
 
 def _ensure_open(task: HumanTask) -> None:
@@ -85,13 +93,19 @@ def _ensure_free_for(task: HumanTask, user: User) -> None:
         raise ClaimedByOther(Msg("这个任务已由 %(who)s 认领", who=Text(who.label("zh"), who.label("en"))))
 
 
+ensure_free_for = _ensure_free_for
+
+
 def claim(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
     """Take a task so that colleagues with the same role leave it to you; of two at once, one wins."""
     now = now or utcnow()
-    task = _take(session, user, task_id)
-    _ensure_free_for(task, user)
-    if task.claimed_by_id is None:
-        if store.set_claim(session, task, user.id, None, now):
+    task = take(session, user, task_id, now)
+    away = {a.id for a in store.absentees(session, user, now)}
+    was = task.claimed_by_id if task.claimed_by_id in away else None  # a substitute takes over the absentee's claim
+    if was is None:
+        _ensure_free_for(task, user)
+    if task.claimed_by_id == was:
+        if store.set_claim(session, task, user.id, was, now):
             store.add_event(session, instances.audit_event("task_claimed", user, task, now))
             commit(session)
         else:
@@ -158,7 +172,8 @@ def _build(session: Session, user: User, task: HumanTask, mode: str) -> TaskPage
     return TaskPage(task, element, application, _history(session, user, task),
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
                     briefing.sections(session, user, task, element), weighed, opinions.tally(weighed), mode,
-                    values=_last_submission(session, task, element))
+                    values=_last_submission(session, task, element),
+                    colleagues=handover.colleagues(session, user, task))
 
 
 def _last_submission(session: Session, task: HumanTask, element: Element) -> dict[str, Any]:
@@ -244,6 +259,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     data = documents.take_fields(session, user, zone, task, element.form, data, limit, now)
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.apply_application(zone, data)
+        store.copy_zone_to_tasks(session, zone)
     with failures.reported(session, f"completing {task.bpmn_id}", zone.id, instance.id, user):
         run = model.restore(instance.state)
         done = run.complete(task.engine_id, data, now)

@@ -72,6 +72,7 @@ def register(app: Flask) -> None:
         auth,
         calendar,
         documents,
+        handover,
         health,
         migrations,
         notifications,
@@ -83,6 +84,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(admin.bp)
     app.register_blueprint(calendar.bp)
+    app.register_blueprint(handover.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(processes.bp)

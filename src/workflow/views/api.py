@@ -12,6 +12,8 @@ from workflow.services import (
     deploy,
     documents,
     eventlog,
+    handover,
+    inbox,
     logins,
     migrations,
     records,
@@ -90,15 +92,15 @@ def revoke_token():
 
 @bp.get("/tasks")
 def task_list():
-    limit, offset = _page()
-    items = tasks.inbox(db_session(), g.user, limit, offset)
-    return jsonify(items=[rep.task(t, lang()) for t in items], total=tasks.inbox_size(db_session(), g.user))
+    page = inbox.page(db_session(), g.user, request.args.to_dict())
+    return jsonify(items=[rep.task(t, lang(), g.user) for t in page.tasks], total=page.total, counts=page.counts,
+                   limit=page.query.limit, offset=page.query.offset)
 
 
 @bp.get("/tasks/<int:task_id>")
 def task_detail(task_id: int):
     page = tasks.page(db_session(), g.user, task_id)
-    return jsonify(**rep.task(page.task, lang()), form=rep.form(page.element, lang()))
+    return jsonify(**rep.task(page.task, lang(), g.user), form=rep.form(page.element, lang()))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -118,6 +120,41 @@ def task_claim(task_id: int):
 @bp.post("/tasks/<int:task_id>/unclaim")
 def task_unclaim(task_id: int):
     return jsonify(rep.task(tasks.unclaim(db_session(), g.user, task_id), lang()))
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+def task_delegate(task_id: int):
+    return jsonify(rep.task(handover.delegate(db_session(), g.user, task_id, _body("to").get("to", "")), lang(),
+                            g.user))
+
+
+@bp.post("/tasks/<int:task_id>/resolve")
+def task_resolve(task_id: int):
+    comment = _body("comment").get("comment", "")
+    return jsonify(rep.task(handover.resolve(db_session(), g.user, task_id, comment), lang(), g.user))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+def task_reassign(task_id: int):
+    data = _body("to", "reason")
+    task = handover.reassign(db_session(), g.user, task_id, data.get("to", ""), data.get("reason", ""))
+    return jsonify(rep.task(task, lang(), g.user))
+
+
+@bp.get("/substitutes")
+def substitute_list():
+    rows = handover.substitutes(db_session(), g.user)
+    return jsonify(items=[rep.substitute(r) for r in rows], total=len(rows))
+
+
+@bp.post("/substitutes")
+def substitute_create():
+    data = {k: v if isinstance(v, str) else "" for k, v in _body("absentee", "substitute", "starts_on",
+                                                                  "ends_on").items()}
+    row = handover.add_substitute(db_session(), g.user, data.get("substitute", ""),
+                                  inputs.date_param(data, "starts_on"), inputs.date_param(data, "ends_on"),
+                                  data.get("absentee", ""))
+    return jsonify(rep.substitute(row)), 201
 
 
 @bp.post("/zones")

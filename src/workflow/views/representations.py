@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.models import Attachment, Comment, Event, HumanTask, ProcessInstance, ProcessVersion, Zone
+from workflow.models import (
+    Attachment,
+    Comment,
+    Event,
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+    Substitute,
+    User,
+    Zone,
+)
 from workflow.modelxml import Element
 from workflow.services.migrations import Verdict
 from workflow.services.records import RecordPage
@@ -18,11 +28,14 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def task(t: HumanTask, lang: str) -> dict[str, Any]:
+def task(t: HumanTask, lang: str, me: User | None = None) -> dict[str, Any]:
     return {
-        "id": t.id, "zone_id": t.zone_id, "zone_name": t.zone.name, "bpmn_id": t.bpmn_id, "name": t.label(lang),
-        "status": t.status.value, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
+        "id": t.id, "zone_id": t.zone_id, "zone_name": t.zone_name, "province": t.province, "stage": t.stage,
+        "bpmn_id": t.bpmn_id, "name": t.label(lang), "status": t.status.value, "created_at": iso(t.created_at),
+        "due_at": iso(t.due_at), "priority": -t.priority_rank, "period_year": t.period_year, "shared": t.shared,
         "claimed_by": t.claimed_by.username if t.claimed_by else None,
+        "mine": me is not None and t.claimed_by_id == me.id,
+        "delegated_by": t.delegated_by.username if t.delegated_by else None,
     }
 
 
@@ -35,6 +48,11 @@ def attachment(a: Attachment) -> dict[str, Any]:
 def comment(c: Comment) -> dict[str, Any]:
     return {"id": c.id, "zone_id": c.zone_id, "body": c.body, "at": iso(c.at), "author": c.author.username,
             "task_id": c.task_id}
+
+
+def substitute(s: Substitute) -> dict[str, Any]:
+    return {"id": s.id, "absentee": s.absentee.username, "substitute": s.substitute.username,
+            "starts_on": s.starts_on.isoformat(), "ends_on": s.ends_on.isoformat()}
 
 
 def form(element: Element, lang: str) -> dict[str, Any]:

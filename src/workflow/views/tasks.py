@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from workflow.errors import Conflict, InvalidForm, Msg, Text
+from workflow.services import inbox as inbox_service
 from workflow.services import tasks
 from workflow.views import form_values, login_required, refused
 from workflow.web import attachment_limit, current_user, db_session, tr
@@ -15,7 +16,26 @@ bp = Blueprint("tasks", __name__)
 @bp.get("/inbox")
 @login_required
 def inbox():
-    return render_template("inbox.html", tasks=tasks.inbox(db_session(), current_user()))
+    try:
+        page = inbox_service.page(db_session(), current_user(), request.args.to_dict())
+    except InvalidForm as exc:
+        return render_template("inbox.html", page=None, error=tr(exc.message), errors=refused(exc)), 400
+    return render_template("inbox.html", page=page, link=inbox_service.query_string)
+
+
+@bp.post("/inbox/filters")
+@login_required
+def save_filter():
+    saved = inbox_service.save_filter(db_session(), current_user(), request.form.get("name", ""),
+                                      request.form.get("query", ""))
+    return redirect(url_for("tasks.inbox") + ("?" + saved.query if saved.query else ""))
+
+
+@bp.post("/inbox/filters/<int:filter_id>/delete")
+@login_required
+def delete_filter(filter_id: int):
+    inbox_service.delete_filter(db_session(), current_user(), filter_id)
+    return redirect(url_for("tasks.inbox"))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -1,6 +1,6 @@
 """worker heartbeats: each timer worker's last pass, its duration and failures (/readyz, /metrics)
 
-Revision ID: 0012
+Revision ID: 0008
 Revises: 0007
 """
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0012"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

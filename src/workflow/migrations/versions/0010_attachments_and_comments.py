@@ -1,14 +1,14 @@
 """attachments (files stored once by content hash) and comments on zones
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0011"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """the working-day calendar, in-app notifications, the e-mail outbox and users' e-mail addresses
 
-Revision ID: 0011
-Revises: 0012
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0012"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

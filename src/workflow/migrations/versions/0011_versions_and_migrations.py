@@ -1,14 +1,14 @@
 """version comments, and the record of each instance moved to another version (for the way back)
 
-Revision ID: 0010
-Revises: 0013
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0013"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -85,7 +85,7 @@ def axe_violations(page) -> list[str]:
 def test_cnca_approves_a_measure_seeing_its_content(browser, base_url):
     page = browser.new_context(locale="zh-CN").new_page()
     login(page, base_url, "hq.cnca")
-    page.locator("table.list tr", has_text="创新措施报批").locator("a").first.click()
+    page.locator("table.list tr", has_text="创新措施报批").locator("a[href^='/tasks/']").click()
     briefing = page.locator(".briefing").inner_text()
     assert "措施内容" in briefing and MEASURE["description"] in briefing
     assert "突破的规定及理由" in briefing and RULES in briefing
@@ -100,7 +100,7 @@ def test_cnca_approves_a_measure_seeing_its_content(browser, base_url):
 def test_clearance_consolidates_seeing_the_six_opinions(browser, base_url):
     page = browser.new_context(locale="zh-CN").new_page()
     login(page, base_url, "hq.clearance")
-    page.locator("table.list tr", has_text="汇总验收结论").locator("a").first.click()
+    page.locator("table.list tr", has_text="汇总验收结论").locator("a[href^='/tasks/']").click()
     rows = page.locator("section.opinions tbody tr")
     assert rows.count() == 6
     assert "食品局" in rows.nth(5).inner_text() and "不通过" in rows.nth(5).inner_text()
@@ -120,7 +120,7 @@ def test_clearance_consolidates_seeing_the_six_opinions(browser, base_url):
 def test_gov_resubmits_a_returned_application_that_comes_back_filled_in(browser, base_url):
     page = browser.new_context(locale="zh-CN").new_page()
     login(page, base_url, "henan.gov")
-    page.locator("table.list tr", has_text="开封国检试验区").locator("a").first.click()
+    page.locator("table.list tr", has_text="开封国检试验区").locator("a[href^='/tasks/']").click()
     zone_url = base_url + page.locator("p.crumbs a[href^='/zones/']").get_attribute("href")
     assert REASON in page.locator(".briefing").inner_text()
     assert page.locator(".briefing").bounding_box()["y"] < page.locator("#f-zone_name").bounding_box()["y"]

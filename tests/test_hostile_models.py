@@ -26,7 +26,7 @@ def deploy_as_owner(app, content: bytes, name: str = "zone_lifecycle.bpmn") -> N
 
 
 @pytest.mark.parametrize(("old", "new", "element", "fragment"), [
-    (b'camunda:dueDate="P30D"', b'camunda:dueDate="P999999999D"', "bureau_recommendation", "longer than 100 years"),
+    (b'camunda:dueDate="P30D"', b'camunda:dueDate="P999999999D"', "submit_application", "longer than 100 years"),
     (b'"P30D"</bpmn:timeDuration>', b'"P1000000000D"</bpmn:timeDuration>', "recommendation_overdue",
      "not an ISO 8601 duration"),
     (b'name="maxlength" config="200"', b'name="maxlength" config="1e400"', "submit_application", "whole number"),

@@ -8,7 +8,7 @@ from tests.conftest import LIFECYCLE, START, act, application, bearer, user
 from workflow.db import Database
 from workflow.errors import Conflict, NotFound, PermissionDenied
 from workflow.models import Event, HumanTask, InstanceMigration, ProcessVersion, TaskStatus
-from workflow.services import deploy, migrations, zones
+from workflow.services import deploy, migrations, tasks, zones
 
 RENAMED = LIFECYCLE.read_bytes().replace('name="直属局推荐意见"'.encode(), 'name="直属局推荐"'.encode(), 1)
 
@@ -49,6 +49,7 @@ def test_a_bulk_move_takes_those_that_can_records_each_and_leaves_the_others(ses
     assert a.lifecycle.process_version_id == v2.id and b.lifecycle.process_version_id == v1.id
     task = session.scalar(select(HumanTask).where(HumanTask.zone_id == a.id, HumanTask.status == TaskStatus.OPEN))
     assert task.name == "直属局推荐"
+    assert task.id in [t.id for t in tasks.inbox(session, user(session, "henan.bureau"))], "still in the inbox"
     [event] = session.scalars(select(Event).where(Event.kind == "instance_migrated")).all()
     assert event.zone_id == a.id and event.comment == f"zone_lifecycle v{v1.version} → v{v2.version}"
     act(session, "henan.bureau", "bureau_recommendation", START, decision="recommend", comment="同意")

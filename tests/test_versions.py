@@ -2,13 +2,16 @@
 
 import io
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.conftest import LIFECYCLE, bearer
-from workflow import modeldiff
+from tests.conftest import LIFECYCLE, bearer, process_xml
+from workflow import cli, modeldiff
 from workflow.models import ProcessVersion
 
-CHANGED = LIFECYCLE.read_bytes().replace(b'camunda:dueDate="P30D"', b'camunda:dueDate="P20D"', 1)
+# The recommendation's deadline, 30 days, becomes 20.
+CHANGED = LIFECYCLE.read_bytes().replace(b'camunda:candidateGroups="bureau" camunda:dueDate="P30D"',
+                                        b'camunda:candidateGroups="bureau" camunda:dueDate="P20D"', 1)
 
 
 def deploy(client, headers, *files, comment=""):
@@ -123,3 +126,40 @@ def test_the_comparison_and_migration_pages_speak_english(client, session, login
     report = owner.post("/processes/migrations", data={"csrf_token": owner.csrf, "target": str(new_id),
                                                         "source": str(old_id), "action": "dry_run"})
     assert report.status_code == 200 and not left(report)
+
+
+NOTIFY = process_xml("""
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check"/>
+    <bpmn:userTask id="check" name="核查" camunda:candidateGroups="hq_clearance">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="notify"/>
+    <bpmn:serviceTask id="notify" name="通知" camunda:class="org.example.Mail">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="notify" targetRef="end"/>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+""")
+
+
+def renamed(name: str) -> bytes:
+    """The same model with its user task renamed: a new version, the same warning."""
+    return NOTIFY.decode().replace('name="核查"', f'name="{name}"').encode()
+
+
+def test_a_model_with_warnings_deploys_and_says_them_on_the_page_in_the_api_and_on_the_command_line(
+        app, client, session, login_as, tmp_path, monkeypatch):
+    response = deploy(client, bearer(client, "owner"), ("notify.bpmn", NOTIFY))
+    assert response.status_code == 201, response.json
+    [item] = response.json["items"]
+    assert item["created"] and [w["element"] for w in item["warnings"]] == ["notify"]
+    assert "calls nothing" in item["warnings"][0]["message"]
+    owner = login_as("owner")
+    page = owner.post("/processes", data={"files": (io.BytesIO(renamed("复核")), "notify.bpmn"),
+                                          "csrf_token": owner.csrf},
+                      content_type="multipart/form-data", follow_redirects=True)
+    assert "部署提示 notify.bpmn:notify: warning:" in page.get_data(as_text=True)
+    path = tmp_path / "notify.bpmn"
+    path.write_bytes(renamed("审查"))
+    monkeypatch.setenv("WORKFLOW_DATABASE_URL", str(app.extensions["workflow.db"].engine.url))
+    result = CliRunner().invoke(cli.main, ["deploy", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "notify.bpmn:notify: warning: service task" in result.stderr

@@ -19,6 +19,11 @@ SEES_ALL = HQ_ROLES | {Role.PROCESS_OWNER, Role.ADMIN}
 
 def zone_scope(user: User) -> ColumnElement[bool]:
     """Zones the user may see: HQ everything, a bureau its province, a local government its own."""
+    return _scope(user, Zone.province, Zone.applicant_id)
+
+
+def _scope(user: User, province, applicant_id) -> ColumnElement[bool]:
+    """The one rule of who sees a zone, on the columns that hold its province and applicant."""
     if not user.active:
         return false()
     roles = user.roles
@@ -26,9 +31,9 @@ def zone_scope(user: User) -> ColumnElement[bool]:
         return true()
     clauses = []
     if roles & {Role.BUREAU, Role.BUREAU_HEAD} and user.organisation.province:
-        clauses.append(Zone.province == user.organisation.province)
+        clauses.append(province == user.organisation.province)
     if Role.LOCAL_GOV in roles:
-        clauses.append(Zone.applicant_id == user.organisation_id)
+        clauses.append(applicant_id == user.organisation_id)
     return or_(*clauses) if clauses else false()
 
 
@@ -77,17 +82,7 @@ def user_keys(user: User) -> set[str]:
 
 def task_row_scope(user: User) -> ColumnElement[bool]:
     """``zone_scope`` on the zone's province and applicant copied onto the task row."""
-    if not user.active:
-        return false()
-    roles = user.roles
-    if roles & SEES_ALL:
-        return true()
-    clauses = []
-    if roles & {Role.BUREAU, Role.BUREAU_HEAD} and user.organisation.province:
-        clauses.append(HumanTask.province == user.organisation.province)
-    if Role.LOCAL_GOV in roles:
-        clauses.append(HumanTask.applicant_id == user.organisation_id)
-    return or_(*clauses) if clauses else false()
+    return _scope(user, HumanTask.province, HumanTask.applicant_id)
 
 
 def may_start(user: User, groups: tuple[str, ...], users: tuple[str, ...]) -> bool:

@@ -274,6 +274,8 @@ def deploy(files: tuple[Path, ...]) -> None:
                 sys.exit(1)
             state = "deployed" if created else "unchanged"
             click.echo(f"{path}: {version.process_id} v{version.version} {state}")
+            for warning in deploying.warnings(version):
+                click.echo(str(warning), err=True)
 
 
 @main.command("export-log")

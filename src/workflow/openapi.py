@@ -390,8 +390,10 @@ def _version_schemas() -> dict[str, Any]:
 
 
 def _version_paths(listing: dict[str, Any]) -> dict[str, Any]:
+    warning = _obj({"file": {"type": "string"}, "element": {"type": "string"}, "message": {"type": "string"}})
     deployed = _obj({"items": {"type": "array", "items": {"allOf": [_ref("ProcessDefinition"), {
-        "type": "object", "properties": {"created": {"type": "boolean"}}}]}}})
+        "type": "object", "properties": {"created": {"type": "boolean"}, "warnings": {
+            "type": "array", "items": warning, "description": "what lint says that does not stop the model"}}}]}}})
     upload = {"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},

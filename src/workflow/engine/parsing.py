@@ -150,7 +150,8 @@ def compile_model(files: Mapping[str, bytes], process_id: str | None = None, *,
     if engine_problems:
         raise InvalidModel(engine_problems)
     properties = next((p for p in (process_properties(r, process_id) for r in roots.values()) if p), {})
-    return Model(process_id, elements, specs[0], specs[1], properties, label, flows)
+    warnings = [p for p in problems if p.severity == "warning"]
+    return Model(process_id, elements, specs[0], specs[1], properties, label, flows, warnings)
 
 
 def lint(files: Mapping[str, bytes], known: Collection[str] | None = None) -> list[Problem]:

@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from workflow import modelxml
 from workflow.engine.guard import SCRIPT_ENGINE, count_step, running
 from workflow.errors import EngineFailure, NotFound, TaskAlreadyDone
-from workflow.modelxml import Element, Flow
+from workflow.modelxml import Element, Flow, Problem
 
 
 class _SpecFreeConverter(BpmnWorkflowConverter):
@@ -76,8 +76,10 @@ class Model:
     """One deployed version of a process: parsed once, shared by all its runs."""
 
     def __init__(self, process_id: str, elements: dict[str, Element], spec, subprocess_specs,
-                 properties: dict[str, str] | None = None, label: str = "", flows: list[Flow] | None = None) -> None:
+                 properties: dict[str, str] | None = None, label: str = "", flows: list[Flow] | None = None,
+                 warnings: list[Problem] | None = None) -> None:
         self.process_id = process_id
+        self.warnings = list(warnings or [])  # what lint says of it that does not stop it (shown at deploy)
         self.label = label or process_id
         self.elements = elements
         self.properties = properties or {}

@@ -65,6 +65,11 @@ def _files(version: ProcessVersion) -> dict[str, bytes]:
     return {version.filename: version.source.encode(), **{k: v.encode() for k, v in version.decisions.items()}}
 
 
+def warnings(version: ProcessVersion) -> list[engine.Problem]:
+    """What lint says of a deployed version that does not stop it (a service task that calls nothing, …)."""
+    return model_for(version).warnings
+
+
 def versions(session: Session) -> list[ProcessVersion]:
     """Every deployed version, oldest first."""
     return list(store.versions(session))

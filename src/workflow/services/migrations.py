@@ -135,7 +135,9 @@ def _refresh_open_tasks(session: Session, instance: ProcessInstance, run: Run) -
         el = task.element
         row.name, row.name_en, row.lane, row.lane_en = el.name or el.id, el.name_en, el.lane, el.lane_en
         row.stage = instances.stage_of(el, instance.zone)
+        row.priority_rank = -instances.priority_of(el)
         row.candidates.clear()
+        store.drop_keys(session, row.id)  # offered anew under the new version's candidates
         session.flush()
         store.add_task(session, row, resolve(el.groups, task.data),
                        resolve(el.candidate_users, task.data))

@@ -265,7 +265,9 @@ def process_deploy():
         db_session().rollback()
         problems = [{"file": p.file, "element": p.element_id, "message": p.message} for p in exc.problems]
         return jsonify(error="invalid_model", message=tr(Msg("模型有问题，未部署")), fields={}, problems=problems), 400
-    return jsonify(items=[{**rep.version(v, lang()), "created": created} for v, created in results]), 201
+    return jsonify(items=[{**rep.version(v, lang()), "created": created, "warnings": [
+        {"file": p.file, "element": p.element_id, "message": p.message} for p in deploy.warnings(v)]}
+        for v, created in results]), 201
 
 
 @bp.get("/process-definitions/<int:version_id>/source.bpmn")

@@ -36,6 +36,8 @@ def upload():
     for version, created in results:
         message = "已部署 %(p)s 第 %(v)s 版" if created else "%(p)s 没有变化，仍为第 %(v)s 版"
         flash(tr(Msg(message, p=version.process_id, v=version.version)))
+        for warning in deploy.warnings(version):
+            flash(tr(Msg("部署提示 %(problem)s", problem=str(warning))))
     return redirect(url_for("processes.index"))
 
 

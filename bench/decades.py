@@ -112,7 +112,9 @@ def measure(repeat: int, years: int) -> dict[str, float]:
             fresh_start = add_duration(START, f"P{years}Y")
             built = time.perf_counter()
             old = operating_zone(session, "老区国检试验区", old_start)
+            size_before = _size(session)
             live_years(db, session, old_start, years)
+            per_year_kb = (_size(session) - size_before) / years / 1024
             fresh = operating_zone(session, "新区国检试验区", fresh_start)
             spare = operating_zone(session, "备用国检试验区", fresh_start)
             built = time.perf_counter() - built
@@ -125,7 +127,15 @@ def measure(repeat: int, years: int) -> dict[str, float]:
         fresh_times, old_times = time_reports(path, (spare, fresh, old), when, repeat)
     o, f = statistics.median(old_times), statistics.median(fresh_times)
     return {"age_ratio": round(o / f, 3), "age_fresh_ms": round(f * 1000, 3), "age_old_ms": round(o * 1000, 3),
-            "age_years": years, "age_records": records, "age_history_built_s": round(built, 1)}
+            "age_years": years, "age_records": records, "age_history_built_s": round(built, 1),
+            "database_kb_per_zone_year": round(per_year_kb, 1)}
+
+
+def _size(session: Session) -> int:
+    """The database's size in bytes as this connection sees it (pages in the file and in the WAL)."""
+    session.commit()
+    pages = session.connection().exec_driver_sql("PRAGMA page_count").scalar_one()
+    return pages * session.connection().exec_driver_sql("PRAGMA page_size").scalar_one()
 
 
 def main() -> None:

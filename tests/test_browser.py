@@ -4,27 +4,19 @@ Over a programme with zones at every stage, axe-core (vendored from npm by `make
 page each kind of official reaches, and the focus ring is measured against what lies behind it.
 """
 
-import os
 import re
-import shutil
 
 import pytest
 
 from tests import programme
-from tests.conftest import PASSWORD
+from tests.browsing import axe_violations, launched, login, skip_without_chromium
 from tests.server import served
 from workflow import create_app
 from workflow.config import ROOT
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if not CHROMIUM and not os.environ.get("WORKFLOW_REQUIRE_BROWSER"):
-    pytest.skip("Debian's chromium is not installed here (apt-get install chromium); CI installs it",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+skip_without_chromium()
 
 pytestmark = pytest.mark.browser
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +32,10 @@ def base_url(db_url):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM, "chromium is required (WORKFLOW_REQUIRE_BROWSER is set)"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
-def login(page, base_url, username):
-    page.goto(base_url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/inbox")
 
 
 def test_application_is_filed_and_recommended(browser, base_url, tmp_path):
@@ -118,7 +101,6 @@ def test_a_wrong_field_is_flagged_in_place_and_the_keyboard_reaches_the_form(bro
 
 
 AXE = ROOT / "web" / "static" / "vendor" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # One of each kind of official (the other units' pages are those of hq.clearance without its extra tasks).
 USERS = ["henan.gov", "jiangxi.gov", "henan.bureau", "henan.head", "hq.clearance", "hq.leader", "admin"]
 
@@ -134,14 +116,6 @@ def programme_url(tmp_path_factory):
         yield base
 
 
-def axe_violations(page) -> list[str]:
-    """axe-core's findings on the page as it stands, one line each."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(url="/static/vendor/axe.min.js")
-    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
-                          ".then(r => r.violations.map(v => v.id + ': ' + v.help + ' @ '"
-                          " + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | ')))", AXE_TAGS)
-    return found
 
 
 def settle(page) -> None:

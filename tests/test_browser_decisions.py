@@ -6,25 +6,18 @@ against a unit's fail; henan.gov resubmits a returned application that comes bac
 axe-core checks the task pages.
 """
 
-import os
-import shutil
 
 import pytest
 
-from tests.conftest import MEASURE, PASSWORD, START, UNIT_USERS, application, approve_zone, user
+from tests.browsing import axe_violations, launched, login, skip_without_chromium
+from tests.conftest import MEASURE, START, UNIT_USERS, application, approve_zone, user
 from tests.server import served
 from workflow.db import Database
 from workflow.services import measures, tasks, zones
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if not CHROMIUM and not os.environ.get("WORKFLOW_REQUIRE_BROWSER"):
-    pytest.skip("Debian's chromium is not installed here (apt-get install chromium); CI installs it",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+skip_without_chromium()
 
 pytestmark = pytest.mark.browser
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 RULES = "检验检疫法实施条例第十六条：改为先放后检"
 REASON = "请补充业务量预测的依据"
 
@@ -61,25 +54,12 @@ def base_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
-def login(page, base_url, username):
-    page.goto(base_url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/inbox")
 
 
-def axe_violations(page) -> list[str]:
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(url="/static/vendor/axe.min.js")  # vendored by `make vendor`
-    return page.evaluate("() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', "
-                         "'wcag21aa', 'best-practice']}}).then(r => r.violations.map(v => v.id + ': ' + v.help))")
 
 
 def test_cnca_approves_a_measure_seeing_its_content(browser, base_url):

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from workflow import create_app, engine, store
 from workflow.config import ROOT
+from workflow.db import Database
 from workflow.services import setup, tasks, timers, zones
 from workflow.timeparse import add_duration
 
@@ -206,3 +207,15 @@ def bearer(client: FlaskClient, username: str) -> dict[str, str]:
     response = client.post("/api/v1/token", json={"username": username, "password": PASSWORD})
     assert response.status_code == 201, response.get_data(as_text=True)
     return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    """An empty SQLite database the `workflow` command line reaches through its environment variables."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("WORKFLOW_DATABASE_URL", url)
+    monkeypatch.setenv("WORKFLOW_SECRET_KEY", "cli-test")
+    monkeypatch.setenv("WORKFLOW_DEMO_PASSWORD", "demo-cli-1")
+    db = Database(url)
+    yield db
+    db.dispose()

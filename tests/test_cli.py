@@ -1,25 +1,12 @@
 """The `workflow` command: init (idempotent), user and organisation management, deploy."""
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.conftest import LIFECYCLE, START
-from workflow.db import Database
 from workflow.models import Organisation, ProcessVersion, User
 from workflow.roles import Role
 from workflow.services import logins
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("WORKFLOW_DATABASE_URL", url)
-    monkeypatch.setenv("WORKFLOW_SECRET_KEY", "cli-test")
-    monkeypatch.setenv("WORKFLOW_DEMO_PASSWORD", "demo-cli-1")
-    db = Database(url)
-    yield db
-    db.dispose()
 
 
 def run(*args, input=None):
@@ -33,25 +20,25 @@ def count(db, model):
         return session.scalar(select(func.count()).select_from(model))
 
 
-def test_init_demo_twice_creates_everything_once(env):
+def test_init_demo_twice_creates_everything_once(cli_db):
     first = run("init", "--demo")
     assert first.exit_code == 0, first.output
     assert "4 model version(s) deployed, 16 demo user(s) created" in first.output
     second = run("init", "--demo")
     assert second.exit_code == 0, second.output
     assert "0 model version(s) deployed, 0 demo user(s) created" in second.output
-    assert count(env, User) == 16 and count(env, ProcessVersion) == 4 and count(env, Organisation) == 12
-    with env.session() as session:
+    assert count(cli_db, User) == 16 and count(cli_db, ProcessVersion) == 4 and count(cli_db, Organisation) == 12
+    with cli_db.session() as session:
         assert logins.login(session, "henan.gov", "demo-cli-1").organisation.code == "henan-gov"
 
 
-def test_init_without_demo_creates_no_account(env):
+def test_init_without_demo_creates_no_account(cli_db):
     assert run("init").exit_code == 0
-    assert count(env, User) == 0
-    assert count(env, Organisation) == 7, "the HQ units of the notice"
+    assert count(cli_db, User) == 0
+    assert count(cli_db, Organisation) == 7, "the HQ units of the notice"
 
 
-def test_user_add_creates_a_real_account_and_refuses_bad_input(env):
+def test_user_add_creates_a_real_account_and_refuses_bad_input(cli_db):
     run("init")
     added = run("org", "add", "henan-bureau", "--name", "河南局", "--kind", "bureau", "--province", "henan")
     assert added.exit_code == 0, added.output
@@ -59,17 +46,17 @@ def test_user_add_creates_a_real_account_and_refuses_bad_input(env):
              input="Luoyang-peony-garden-7\n")
     assert ok.exit_code == 0, ok.output
     assert "warning" not in ok.output
-    with env.session() as session:
+    with cli_db.session() as session:
         user = logins.login(session, "zhang.san", "Luoyang-peony-garden-7")
         assert user.roles == {Role.BUREAU} and not user.password_hash.startswith("Luoyang")
     dup = run("user", "add", "zhang.san", "--role", "bureau", "--org", "nowhere", "--password-stdin", input="short\n")
     assert dup.exit_code == 1
     assert "username: 已存在" in dup.output and "password: 密码至少 12 位" in dup.output
     assert "organisation: 没有这个单位" in dup.output
-    assert count(env, User) == 1
+    assert count(cli_db, User) == 1
 
 
-def test_user_add_prompts_for_the_password_and_warns_when_it_is_on_the_command_line(env):
+def test_user_add_prompts_for_the_password_and_warns_when_it_is_on_the_command_line(cli_db):
     run("init")
     run("org", "add", "henan-bureau", "--name", "河南局", "--kind", "bureau", "--province", "henan")
     prompted = run("user", "add", "li.si", "--role", "bureau", "--org", "henan-bureau",
@@ -82,17 +69,17 @@ def test_user_add_prompts_for_the_password_and_warns_when_it_is_on_the_command_l
     common = run("user", "add", "zhao.liu", "--role", "bureau", "--org", "henan-bureau", "--password-stdin",
                  input="Password2024!\n")
     assert common.exit_code == 1 and "password: 这个密码太常见" in common.output
-    with env.session() as session:
+    with cli_db.session() as session:
         assert logins.login(session, "li.si", "Kaifeng-iron-pagoda-9").username == "li.si"
 
 
-def test_org_add_needs_a_province_for_bureaus(env):
+def test_org_add_needs_a_province_for_bureaus(cli_db):
     run("init")
     result = run("org", "add", "hubei-bureau", "--name", "湖北局", "--kind", "bureau")
     assert result.exit_code == 1 and "province" in result.output
 
 
-def test_deploy_adds_a_version_only_when_the_file_changed(env, tmp_path):
+def test_deploy_adds_a_version_only_when_the_file_changed(cli_db, tmp_path):
     run("init")
     same = run("deploy", str(LIFECYCLE))
     assert same.exit_code == 0 and "zone_lifecycle v1 unchanged" in same.output
@@ -105,7 +92,7 @@ def test_deploy_adds_a_version_only_when_the_file_changed(env, tmp_path):
                                                       b'camunda:candidateGroups="bureaux"'))
     refused = run("deploy", str(broken))
     assert refused.exit_code == 1 and "bureau_recommendation" in refused.output
-    assert count(env, ProcessVersion) == 5, "four models in bpmn/, one new version of the lifecycle"
+    assert count(cli_db, ProcessVersion) == 5, "four models in bpmn/, one new version of the lifecycle"
 
 
 def test_the_running_worker_logs_a_pass_only_when_it_did_something(capsys, caplog):
@@ -124,11 +111,11 @@ def test_the_running_worker_logs_a_pass_only_when_it_did_something(capsys, caplo
     assert "instance 7: boom" in capsys.readouterr().err
 
 
-def test_init_loads_the_working_day_calendar_and_user_add_takes_an_email(env):
+def test_init_loads_the_working_day_calendar_and_user_add_takes_an_email(cli_db):
     from workflow.models import CalendarDay
 
     assert "calendar day(s) added" in run("init").output
-    assert count(env, CalendarDay) == 39  # 2026: 33 holiday days and 6 weekend days worked
+    assert count(cli_db, CalendarDay) == 39  # 2026: 33 holiday days and 6 weekend days worked
     assert "0 calendar day(s) added" in run("init").output
     run("org", "add", "henan-bureau", "--name", "河南局", "--kind", "bureau", "--province", "henan")
     ok = run("user", "add", "wang.wu", "--role", "bureau", "--org", "henan-bureau", "--email", "wang.wu@example.org",
@@ -137,5 +124,5 @@ def test_init_loads_the_working_day_calendar_and_user_add_takes_an_email(env):
     bad = run("user", "add", "zhao.liu", "--role", "bureau", "--org", "henan-bureau", "--email", "zhao.liu",
               "--password-stdin", input="Luoyang-peony-garden-7\n")
     assert bad.exit_code == 1 and "email" in bad.output
-    with env.session() as session:
+    with cli_db.session() as session:
         assert logins.login(session, "wang.wu", "Luoyang-peony-garden-7").email == "wang.wu@example.org"

@@ -5,7 +5,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.conftest import LIFECYCLE, START, act, application, bearer, user
-from workflow.db import Database
 from workflow.errors import Conflict, NotFound, PermissionDenied
 from workflow.models import Event, HumanTask, InstanceMigration, ProcessVersion, TaskStatus
 from workflow.services import deploy, migrations, tasks, zones
@@ -111,17 +110,6 @@ def test_the_api_reports_a_dry_run_moves_and_moves_back(client, session):
     assert bad.status_code == 400 and set(bad.json["fields"]) == {"target_version", "instances"}
     both = client.post("/api/v1/migrations", json={**body, "instances": [1]}, headers=owner)
     assert both.status_code == 400
-
-
-@pytest.fixture
-def cli_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("WORKFLOW_DATABASE_URL", url)
-    monkeypatch.setenv("WORKFLOW_SECRET_KEY", "cli-test")
-    monkeypatch.setenv("WORKFLOW_DEMO_PASSWORD", "demo-cli-1")
-    db = Database(url)
-    yield db
-    db.dispose()
 
 
 def test_the_command_line_migrates_with_a_dry_run_first(cli_db, tmp_path):

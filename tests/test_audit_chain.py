@@ -201,3 +201,17 @@ def test_the_audit_page_names_categories_and_shows_the_chain(app, session, login
     assert "链已断开" in broken and f"第一处问题在记录 #{history[4]}" in broken
     assert admin.get("/admin/audit?category=nonsense").status_code == 400
     assert admin.get("/admin/audit?before=x").status_code == 400
+
+
+def test_events_of_a_rolled_back_savepoint_are_not_chained(session, history):
+    session.add(Event(kind="login", actor="kept-before", at=utcnow()))
+    with pytest.raises(RuntimeError), session.begin_nested():
+        session.add(Event(kind="login", actor="undone", at=utcnow()))
+        session.flush()
+        raise RuntimeError("a failure inside the savepoint")
+    session.add(Event(kind="login", actor="kept-after", at=utcnow(), data={"n": 1.5, "day": "2027-01-04"}))
+    session.commit()
+    assert verdict(session).holds
+    actors = session.scalars(select(Event.actor).order_by(Event.seq.desc()).limit(2)).all()
+    assert actors == ["kept-after", "kept-before"]
+    assert session.scalar(select(func.max(Event.seq))) == session.scalar(select(func.count()).select_from(Event))

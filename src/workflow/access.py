@@ -90,24 +90,34 @@ def may_start(user: User, groups: tuple[str, ...], users: tuple[str, ...]) -> bo
     return user.active and (bool({r.value for r in user.roles} & set(groups)) or user.username in users)
 
 
-def zone_audience(zone: Zone) -> ColumnElement[bool]:
-    """Users who may see ``zone``: the inverse of :func:`zone_scope`, as a clause on User (for notifications)."""
+def zone_audience(province, applicant_id) -> ColumnElement[bool]:
+    """Users who may see a zone of ``province`` filed by ``applicant_id``: the inverse of :func:`zone_scope`, as a
+    clause on User (for notifications). The two may be values or bound parameters."""
 
     def holds(roles) -> ColumnElement[bool]:
         return exists(select(UserRole.user_id).where(UserRole.user_id == User.id,
                                                      UserRole.role.in_(list(roles))))
 
     org = select(Organisation.id).where(Organisation.id == User.organisation_id)
-    in_province = exists(org.where(Organisation.province == zone.province))
+    in_province = exists(org.where(Organisation.province == province))
     return and_(User.active, or_(holds(SEES_ALL), and_(holds({Role.BUREAU, Role.BUREAU_HEAD}), in_province),
-                                 and_(holds({Role.LOCAL_GOV}), User.organisation_id == zone.applicant_id)))
+                                 and_(holds({Role.LOCAL_GOV}), User.organisation_id == applicant_id)))
 
 
-def named(ids: list[int], groups: list[str], usernames: list[str]) -> ColumnElement[bool]:
-    """Users given by id, by a role they hold (a candidate group) or by user name (a candidate user)."""
-    roles = [Role(g) for g in groups if g in Role._value2member_map_]
+def candidate_roles(groups: Iterable[str]) -> list[Role]:
+    """The roles that candidate groups name (a group that is no role names nobody)."""
+    return [Role(g) for g in groups if g in Role._value2member_map_]
+
+
+def named(ids, roles, usernames) -> ColumnElement[bool]:
+    """Users given by id, by a role they hold (a candidate group) or by user name (a candidate user).
+
+    Each is a list or an expanding bound parameter.
+    """
     return or_(User.id.in_(ids), User.username.in_(usernames),
                exists(select(UserRole.user_id).where(UserRole.user_id == User.id, UserRole.role.in_(roles))))
+
+
 def may_contribute(user: User) -> bool:
     """Whether the user may add files and comments to the zones they see: officials, not the technical accounts."""
     return user.active and bool(user.roles - {Role.PROCESS_OWNER, Role.ADMIN})

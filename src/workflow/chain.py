@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -52,45 +52,65 @@ def digest(prev_hash: str, row: Mapping[str, Any]) -> str:
 
 
 def _track(session: Session, _flush_context) -> None:
-    """After each flush: remember the events it inserted, to chain them at commit."""
+    """After each flush: remember the events it inserted, as they were written, to chain them at commit.
+
+    The content is taken now, while the objects hold exactly what the INSERT sent (their ids included),
+    so chaining needs no second read of the rows.
+    """
     new = [obj for obj in session.new if isinstance(obj, Event)]
     if new:
-        session.info.setdefault(_PENDING, []).extend(new)
+        session.info.setdefault(_PENDING, []).extend((e, _content(e)) for e in new)
 
 
-def _forget(session: Session, *_args) -> None:
-    session.info.pop(_PENDING, None)
+def _content(event: Event) -> dict[str, Any]:
+    content = {name: getattr(event, name) for name in CHAINED if name != "seq"}
+    content["data"] = json.loads(json.dumps(content["data"] or {}, default=str))
+    return content
+
+
+def _forget(session: Session, transaction) -> None:
+    """When the outermost transaction ends, its pending events are chained or gone; a savepoint's end is not that."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+_HEAD = ChainHead.__table__
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_LINK = _TABLE.update().where(_TABLE.c.id == bindparam("_id")).values(seq=bindparam("seq"),
+                                                                     prev_hash=bindparam("prev_hash"),
+                                                                     hash=bindparam("hash"))
+_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"),
+                                                         event_id=bindparam("event_id"),
+                                                         updated_at=bindparam("updated_at"))
 
 
 def _append(session: Session) -> None:
-    """Before commit: chain the events this transaction added, after the head, under the head's lock."""
+    """Before commit: chain the events this transaction added, after the head, under the head's lock.
+
+    Three statements however many events: lock and read the head, link the events, move the head.
+    """
     session.flush()
-    pending = session.info.pop(_PENDING, None)
+    # Events of a savepoint that was rolled back left the session (transient again): they are not chained.
+    pending = [item for item in session.info.pop(_PENDING, ()) if inspect(item[0]).persistent]
     if not pending:
         return
-    head = session.execute(select(ChainHead).where(ChainHead.id == 1).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
-    if head is None:
-        head = ChainHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-    by_id = {e.id: e for e in pending}
-    rows = session.execute(select(_TABLE).where(_TABLE.c.id.in_(list(by_id))).order_by(_TABLE.c.id)).mappings()
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD).one_or_none()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
     links = []
-    for row in rows:
-        seq, prev = head.seq + 1, head.hash
-        link = {"_id": row["id"], "seq": seq, "prev_hash": prev, "hash": digest(prev, {**row, "seq": seq})}
+    for event, content in sorted(pending, key=lambda item: item[0].id):
+        seq += 1
+        link = {"_id": event.id, "seq": seq, "prev_hash": prev, "hash": digest(prev, {**content, "seq": seq})}
         links.append(link)
-        head.seq, head.hash, head.event_id = seq, link["hash"], row["id"]
-    if not links:
-        return
-    session.connection().execute(_TABLE.update().where(_TABLE.c.id == bindparam("_id"))
-                                 .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"),
-                                         hash=bindparam("hash")), links)
-    head.updated_at = utcnow()
-    for link in links:
+        prev = link["hash"]
         for name in ("seq", "prev_hash", "hash"):
-            set_committed_value(by_id[link["_id"]], name, link[name])
-    session.flush()
+            set_committed_value(event, name, link[name])
+    connection.execute(_LINK, links)
+    moved = {"seq": seq, "hash": prev, "event_id": links[-1]["_id"], "updated_at": utcnow()}
+    if head is None:
+        connection.execute(_HEAD.insert().values(id=1, **moved))
+    else:
+        connection.execute(_MOVE_HEAD, moved)
 
 
 def install(sessions) -> None:
@@ -101,8 +121,7 @@ def install(sessions) -> None:
         return
     sa_event.listen(sessions, "after_flush", _track)
     sa_event.listen(sessions, "before_commit", _append)
-    sa_event.listen(sessions, "after_rollback", _forget)
-    sa_event.listen(sessions, "after_commit", _forget)
+    sa_event.listen(sessions, "after_transaction_end", _forget)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import access
+from workflow.errors import Msg, StaleInstance
 from workflow.models import (
     NO_DUE_DATE,
     Adoption,
@@ -142,17 +143,21 @@ def saved_filter(session: Session, user_id: int, filter_id: int) -> SavedFilter 
     return session.scalar(select(SavedFilter).where(SavedFilter.id == filter_id, SavedFilter.user_id == user_id))
 
 
-def actionable_task(session: Session, user: User, task_id: int) -> HumanTask | None:
-    """The task if the user may act on it (its candidates load when first used: completing needs none)."""
+def actionable_task(session: Session, user: User, task_id: int, lock_instance: bool = False) -> HumanTask | None:
+    """The task if the user may act on it (its candidates load when first used: completing needs none).
+
+    With ``lock_instance`` the same statement also reads its process instance, locked until commit as
+    :func:`instance_for_update` locks it (PostgreSQL; SQLite has no row locks), current and ready for a step.
+    """
     if not 0 < task_id <= MAX_ID:
         return None
-    return session.scalar(select(HumanTask).where(HumanTask.id == task_id, access.task_scope(user))
-                          .options(lazyload(HumanTask.candidates)))
-
-
-def reread_claim(session: Session, task: HumanTask) -> None:
-    """Read a task's status and claim again (one statement; its other columns cannot change while open)."""
-    session.refresh(task, ["status", "claimed_by_id", "claimed_by"])
+    query = select(HumanTask).where(HumanTask.id == task_id, access.task_scope(user))
+    if not lock_instance:
+        return session.scalar(query.options(lazyload(HumanTask.candidates)))
+    return session.scalar(query.join(HumanTask.instance)
+                          .options(lazyload(HumanTask.candidates), contains_eager(HumanTask.instance))
+                          .with_for_update(of=ProcessInstance, key_share=True)
+                          .execution_options(populate_existing=True))
 
 
 def actionable_task_ids(session: Session, user: User, zone_id: int) -> Sequence[int]:
@@ -171,10 +176,12 @@ def visible_task(session: Session, user: User, task_id: int) -> HumanTask | None
 
 def open_tasks(session: Session, instance_id: int) -> Sequence[HumanTask]:
     """An instance's open task rows alone (their zone, claimant and candidates load when first used)."""
-    return session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
-        .options(lazyload("*")).order_by(HumanTask.id)
-    ).all()
+    return session.scalars(_OPEN_TASKS, {"instance_id": instance_id}).all()
+
+
+_OPEN_TASKS = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
+                                       HumanTask.status == TaskStatus.OPEN)
+               .options(lazyload("*")).order_by(HumanTask.id))
 
 
 def zone_open_tasks(session: Session, zone_id: int) -> Sequence[HumanTask]:
@@ -209,7 +216,10 @@ def _add_keys(session: Session, task: HumanTask) -> None:
 
 def drop_keys(session: Session, task_id: int) -> None:
     """A task that is no longer open leaves every inbox."""
-    session.execute(delete(TaskKey).where(TaskKey.task_id == task_id))
+    session.execute(_DROP_KEYS, {"task_id": task_id})
+
+
+_DROP_KEYS = delete(TaskKey).where(TaskKey.task_id == bindparam("task_id"))
 
 
 def copy_zone_to_tasks(session: Session, zone: Zone) -> None:
@@ -236,19 +246,23 @@ def set_claim(session: Session, task: HumanTask, holder: int | None, was: int | 
 
 def close_task(session: Session, task: HumanTask, user_id: int, now: datetime) -> bool:
     """Mark an open task done by ``user_id`` unless it was closed or claimed by someone else meanwhile."""
-    free = or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user_id)
-    values = {"status": TaskStatus.DONE, "completed_at": now, "completed_by_id": user_id}
-    closed = _changed(session, task, update(HumanTask).where(HumanTask.id == task.id,
-                                                             HumanTask.status == TaskStatus.OPEN, free)
-                      .values(**values), values)
+    done = {"status": TaskStatus.DONE, "completed_at": now, "completed_by_id": user_id}
+    closed = _changed(session, task, _CLOSE, done, {"task_id": task.id, "user_id": user_id, "now": now})
     if closed:
         drop_keys(session, task.id)
     return closed
 
 
-def _changed(session: Session, task: HumanTask, statement, values: dict[str, Any] | None = None) -> bool:
+_CLOSE = (update(HumanTask)
+          .where(HumanTask.id == bindparam("task_id"), HumanTask.status == TaskStatus.OPEN,
+                 or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == bindparam("user_id")))
+          .values(status=TaskStatus.DONE, completed_at=bindparam("now"), completed_by_id=bindparam("user_id")))
+
+
+def _changed(session: Session, task: HumanTask, statement, values: dict[str, Any] | None = None,
+             params: dict[str, Any] | None = None) -> bool:
     """Run a conditional UPDATE of ``task``; on a match with known ``values`` set them without reading the row."""
-    changed = session.execute(statement.execution_options(synchronize_session=False)).rowcount == 1
+    changed = session.execute(statement.execution_options(synchronize_session=False), params).rowcount == 1
     if changed and values is not None:
         for name, value in values.items():
             set_committed_value(task, name, value)
@@ -258,13 +272,21 @@ def _changed(session: Session, task: HumanTask, statement, values: dict[str, Any
 
 
 def reread_after_write(session: Session, instance: ProcessInstance) -> None:
-    """Read an instance again once this transaction writes, unless its row lock already kept it current.
+    """Make sure the instance read before this transaction wrote is still current, once it writes.
 
     On PostgreSQL :func:`instance_for_update` locked and read the row: nobody can have changed it since.
-    SQLite has no row locks; its first write takes the database's lock, after which a read is final.
+    SQLite has no row locks; its first write takes the database's lock, after which a read is final: the
+    row's version is read (one small statement) and, if another step saved meanwhile, the row again. Should
+    that step have moved the instance to another version of its model, this one starts over (StaleInstance).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        session.refresh(instance)
+    if session.get_bind().dialect.name == "postgresql":
+        return
+    if session.scalar(select(ProcessInstance.version).where(ProcessInstance.id == instance.id)) == instance.version:
+        return
+    model = instance.process_version_id
+    session.refresh(instance)
+    if instance.process_version_id != model:
+        raise StaleInstance(Msg("该流程刚被他人处理，请刷新后重试"))
 
 
 def mark_reminded(session: Session, task_id: int, now: datetime) -> bool:

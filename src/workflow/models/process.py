@@ -28,7 +28,8 @@ class ProcessVersion(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     filename: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(Text)
+    # The model's XML (tens of KB) loads when used: a step reads its version's parsed model from a cache.
+    source: Mapped[str] = mapped_column(Text, deferred=True)
     decisions: Mapped[dict[str, Any]] = mapped_column(default=dict)  # DMN files deployed with it, by name
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

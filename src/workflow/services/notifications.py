@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.support import Translations
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Select, bindparam, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,15 @@ SUBJECTS = {
 }
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification to send: to whom (user ids and candidate keys), of what kind, about which task."""
+
+    to: Sequence[int | str]
+    kind: str
+    task: HumanTask | None = None
+
+
 def notify(session: Session, to: Iterable[int | str], kind: str, task: HumanTask | None = None,
            zone: Zone | None = None, actor: User | None = None, note: str = "",
            now: datetime | None = None) -> list[int]:
@@ -35,38 +45,77 @@ def notify(session: Session, to: Iterable[int | str], kind: str, task: HumanTask
 
     ``to`` holds user ids and candidate keys (``group:<role>``, ``user:<username>``); only people who may
     see the zone are told. Kinds in ``ONCE`` reach a person once per task, however often they are asked
-    for (two workers at once included). Two statements (who, then one insert for all); adds rows, the
-    caller commits. Returns the ids of the people told now.
+    for (two workers at once included). Adds rows, the caller commits. Returns the ids of the people told now.
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
     zone = zone or (task.zone if task else None)
     if zone is None:
         raise ValueError("a notification is about a task or a zone")
-    keys = list(to)
-    ids = [k for k in keys if isinstance(k, int)]
-    groups = [k.removeprefix("group:") for k in keys if isinstance(k, str) and k.startswith("group:")]
-    names = [k.removeprefix("user:") for k in keys if isinstance(k, str) and k.startswith("user:")]
-    people = session.execute(select(User.id, User.email).where(access.zone_audience(zone),
-                                                               access.named(ids, groups, names))
-                             .order_by(User.id)).unique().all()
+    return send(session, zone, [Message(list(to), kind, task)], actor, note, now)[0]
+
+
+def send(session: Session, zone: Zone, messages: Sequence[Message], actor: User | None = None, note: str = "",
+         now: datetime | None = None) -> list[list[int]]:
+    """Several notifications about one zone in two statements: who is told of each, then one insert of them all.
+
+    Returns, for each message, the ids of the people told now.
+    """
+    for message in messages:
+        if message.kind not in KINDS:
+            raise ValueError(f"unknown notification kind {message.kind!r}")
+    people = _recipients(session, zone, messages)
     if not people:
-        return []
+        return [[] for _ in messages]
     now = now or utcnow()
-    rows = [{"user_id": person.id, "kind": kind, "task_id": task.id if task else None, "zone_id": zone.id,
-             "actor_id": actor.id if actor else None, "note": note[:2000], "created_at": now,
-             "dedup": f"{kind}:{task.id}:{person.id}" if task is not None and kind in ONCE else None}
-            for person in people]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Notification).values(rows).on_conflict_do_nothing()
-    told = {row.user_id: row.id for row in session.execute(statement.returning(Notification.id,
-                                                                                 Notification.user_id))}
-    mailed = [person for person in people if person.email and person.id in told]
-    if mailed:
-        subject, body = mail_text(kind, task, zone, note)
-        session.add_all(MailOutbox(notification_id=told[person.id], to_addr=person.email, subject=subject,
-                                   body=body, created_at=now) for person in mailed)
-    return sorted(told)
+    rows = [{"user_id": person.id, "kind": message.kind, "task_id": message.task.id if message.task else None,
+             "zone_id": zone.id, "actor_id": actor.id if actor else None, "note": note[:2000], "created_at": now,
+             "dedup": f"{message.kind}:{message.task.id}:{person.id}"
+             if message.task is not None and message.kind in ONCE else None}
+            for n, message in enumerate(messages) for person in people.get(n, ())]
+    inserted = session.connection().execute(_INSERT[session.get_bind().dialect.name], rows).all()
+    told = {(row.kind, row.task_id, row.user_id): row.id for row in inserted}
+    result: list[list[int]] = []
+    for n, message in enumerate(messages):
+        key = (message.kind, message.task.id if message.task else None)
+        now_told = [person for person in people.get(n, ()) if (*key, person.id) in told]
+        mailed = [person for person in now_told if person.email]
+        if mailed:
+            subject, body = mail_text(message.kind, message.task, zone, note)
+            session.add_all(MailOutbox(notification_id=told[(*key, person.id)], to_addr=person.email,
+                                       subject=subject, body=body, created_at=now) for person in mailed)
+        result.append(sorted(person.id for person in now_told))
+    return result
+
+
+def _recipients(session: Session, zone: Zone, messages: Sequence[Message]) -> dict[int, list[Row]]:
+    """For each message (by its place), the people it names who may see the zone: one statement for all."""
+    params: dict[str, Any] = {"province": zone.province, "applicant_id": zone.applicant_id}
+    for n, message in enumerate(messages):
+        params[f"ids{n}"] = [k for k in message.to if isinstance(k, int)]
+        params[f"roles{n}"] = access.candidate_roles(k.removeprefix("group:") for k in message.to
+                                                     if isinstance(k, str) and k.startswith("group:"))
+        params[f"names{n}"] = [k.removeprefix("user:") for k in message.to
+                               if isinstance(k, str) and k.startswith("user:")]
+    people: dict[int, list[Row]] = {}
+    for row in session.execute(_recipients_query(len(messages)), params):
+        people.setdefault(row.n, []).append(row)
+    return people
+
+
+@lru_cache(maxsize=16)
+def _recipients_query(count: int) -> Select:
+    """The people ``count`` messages name among those who may see a zone, built once for each count."""
+    audience = access.zone_audience(bindparam("province"), bindparam("applicant_id"))
+    queries = [select(literal(n).label("n"), User.id, User.email)
+               .where(audience, access.named(bindparam(f"ids{n}", expanding=True),
+                                             bindparam(f"roles{n}", expanding=True),
+                                             bindparam(f"names{n}", expanding=True)))
+               for n in range(count)]
+    return (queries[0] if count == 1 else union_all(*queries)).order_by("n", "id")
+
+
+_INSERT = {name: dialect.insert(Notification.__table__).on_conflict_do_nothing()
+           .returning(Notification.id, Notification.user_id, Notification.kind, Notification.task_id)
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 @cache
@@ -94,10 +143,10 @@ def task_opened(session: Session, instance: ProcessInstance, opened: Sequence[Hu
     chased = {t for el in model.elements.values() if el.kind == "boundaryEvent" and el.trigger == "timer"
               for t in el.targets}
     session.flush()  # the new rows' ids
-    for task in opened:
-        keys = [f"user:{task.assignee}"] if task.assignee else \
-            [f"{c.kind.value}:{c.name}" for c in task.candidates]
-        notify(session, keys, "escalation" if task.bpmn_id in chased else "new_task", task=task, now=now)
+    send(session, instance.zone, [Message([f"user:{task.assignee}"] if task.assignee else
+                                          [f"{c.kind.value}:{c.name}" for c in task.candidates],
+                                          "escalation" if task.bpmn_id in chased else "new_task", task)
+                                  for task in opened], now=now)
 
 
 def remind_due_soon(session: Session, task_id: int, now: datetime) -> int:

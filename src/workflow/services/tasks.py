@@ -62,15 +62,17 @@ class TaskPage:
     colleagues: Sequence[User] = ()  # whom the user may delegate the task to
 
 
-def take(session: Session, user: User, task_id: int, now: datetime | None = None) -> HumanTask:
+def take(session: Session, user: User, task_id: int, now: datetime | None = None,
+         lock_instance: bool = False) -> HumanTask:
     """The task if the user (or a colleague on leave the user stands in for) may act on it.
 
-    404 if unseen, 403 if not theirs, 409 if done.
+    404 if unseen, 403 if not theirs, 409 if done. With ``lock_instance`` its instance is read and locked
+    in the same statement (``task.instance``), for a step.
     """
-    task = store.actionable_task(session, user, task_id)
+    task = store.actionable_task(session, user, task_id, lock_instance)
     if task is None:
         task = next((t for a in store.absentees(session, user, now or utcnow())
-                     if (t := store.actionable_task(session, a, task_id)) is not None), None)
+                     if (t := store.actionable_task(session, a, task_id, lock_instance)) is not None), None)
     if task is None:
         if store.visible_task(session, user, task_id) is None:
             raise NotFound(Msg("没有这个任务"))
@@ -237,11 +239,9 @@ def complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any],
 
 def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any], strict: bool,
               now: datetime, limit: int) -> HumanTask:
-    task = _take(session, user, task_id)
+    task = _take(session, user, task_id, lock_instance=True)
     _ensure_free_for(task, user)
-    instance = store.instance_for_update(session, task.instance_id)
-    store.reread_claim(session, task)
-    _still_yours(task, user)
+    instance = task.instance
     model = deploy.model_for(instance.process_version)
     element = model.element(task.bpmn_id)
     data = opinions.clean(element, opinions.of_task(session, task, model, element, people=False), raw,
@@ -250,7 +250,7 @@ def _complete(session: Session, user: User, task_id: int, raw: Mapping[str, Any]
     zone = task.zone
     if any(f.id == zones.NAME_FIELD for f in element.form):
         zones.check_application(session, user, element, data, zone)
-    if not store.close_task(session, task, user.id, now):
+    if not store.close_task(session, task, user.id, now):  # done or claimed meanwhile: the row was read again
         _still_yours(task, user)
         raise TaskAlreadyDone(Msg("这个任务已经办结"))
     # This transaction now writes. On SQLite that took the database's write lock (the row lock above is

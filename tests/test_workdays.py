@@ -240,3 +240,28 @@ def test_readyz_does_not_depend_on_the_calendar(app, client, session, monkeypatc
     health.beat(app.extensions["workflow.db"], "host-a:1", 60, utcnow(), 0.5, 0, ok=True)
     assert holidays.uncovered_years(session) == [2030, 2031]
     assert client.get("/readyz").json == {"status": "ready"}
+
+
+def test_the_task_page_says_its_deadline_went_through_a_year_without_holidays(login_as, session):
+    _deploy_in_working_days(session, "5")
+    zones.file_application(session, user(session, "henan.gov"), application(), now=beijing(2026, 12, 28))
+    task = session.query(HumanTask).filter_by(bpmn_id="bureau_recommendation").one()
+    assert task.due_at == end_of(2027, 1, 4), "Monday to Friday: 1 January 2027 counts as a working day"
+    bureau = login_as("henan.bureau")
+    note = "（2027 年的法定节假日尚未录入，此期限暂按周一至周五计算）"
+    assert note in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
+    holidays.set_day(session, user(session, "admin"), "2027-01-01", "holiday", "元旦", "New Year's Day")
+    assert "尚未录入" not in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_a_deadline_inside_a_covered_year_or_in_calendar_days_has_no_such_note(login_as, session):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=beijing(2026, 12, 28))
+    task = session.query(HumanTask).filter_by(bpmn_id="bureau_recommendation").one()
+    assert task.due_at.year == 2027, "P30D"
+    assert "尚未录入" not in login_as("henan.bureau").get(f"/tasks/{task.id}").get_data(as_text=True)
+    _deploy_in_working_days(session, "3")
+    zones.file_application(session, user(session, "henan.gov"), application(zone_name="洛阳国检试验区"),
+                           now=beijing(2026, 9, 30))
+    later = session.query(HumanTask).filter_by(bpmn_id="bureau_recommendation").order_by(HumanTask.id.desc()).first()
+    assert later.due_at == end_of(2026, 10, 10)
+    assert "尚未录入" not in login_as("henan.bureau").get(f"/tasks/{later.id}").get_data(as_text=True)

@@ -50,8 +50,19 @@ def uncovered_years(session: Session, today: date | None = None) -> list[int]:
     published late each year and must be entered, nothing here guesses it.
     """
     this = (today or utcnow().astimezone(workdays.LOCAL).date()).year
+    return _uncovered(session, range(this, this + 2))
+
+
+def uncovered_between(session: Session, start: datetime, end: datetime) -> list[int]:
+    """The years from ``start`` to ``end`` (Beijing time) without a holiday: a deadline counted through them
+    counted Monday to Friday only there."""
+    first, last = (t.astimezone(workdays.LOCAL).year for t in (start, end))
+    return _uncovered(session, range(first, min(last, first + 10) + 1))
+
+
+def _uncovered(session: Session, years: range) -> list[int]:
     holidays = select(CalendarDay.day).where(~CalendarDay.working)
-    return [y for y in (this, this + 1)
+    return [y for y in years
             if session.scalar(holidays.where(CalendarDay.day >= date(y, 1, 1), CalendarDay.day <= date(y, 12, 31))
                               .limit(1)) is None]
 

@@ -478,3 +478,28 @@ def test_the_same_file_attached_at_once_by_two_workers_is_stored_once(pg):
         item, body = documents.download(s, store.user_by_name(s, "hq.cnca"), zone_id,
                                         s.scalars(select(Attachment.id)).first())
         assert body == content
+
+
+def test_notifications_filters_and_calendar_coverage_on_postgres(pg_client):
+    from datetime import date
+
+    from tests.conftest import application, bearer
+    from workflow.services import holidays
+
+    client = pg_client
+    client.post("/api/v1/zones", json=application(), headers=bearer(client, "henan.gov"))
+    me = bearer(client, "henan.bureau")
+    listed = client.get("/api/v1/notifications?unread=true", headers=me).json
+    assert (listed["total"], listed["unread"]) == (1, 1)
+    for huge in (2**31, 10**20):
+        assert client.post(f"/api/v1/notifications/{huge}/read", headers=me).status_code == 404
+        assert client.delete(f"/api/v1/filters/{huge}", headers=me).status_code == 404
+    assert client.post(f"/api/v1/notifications/{listed['items'][0]['id']}/read", headers=me).json["unread"] == 0
+    long = "q=" + "洛" * 100 + "&type=bureau_recommendation&stage=recommending&sort=created&tab=groups&due=overdue" \
+           "&claimed=none&province=henan&limit=199"
+    assert client.post("/api/v1/filters", json={"name": "长", "query": long}, headers=me).status_code == 400
+    saved = client.post("/api/v1/filters", json={"name": "郑州", "query": "q=郑州"}, headers=me)
+    assert saved.status_code == 201
+    assert client.get(f"/api/v1/tasks?filter={saved.json['id']}", headers=me).json["total"] == 1
+    with client.application.extensions["workflow.db"].session() as session:
+        assert holidays.uncovered_years(session, date(2026, 6, 1)) == [2027]

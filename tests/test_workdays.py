@@ -194,3 +194,74 @@ def csrf(client, path):
     import re
 
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_the_years_without_holidays_are_this_or_next_year_until_one_is_entered(session):
+    assert holidays.uncovered_years(session, date(2026, 6, 1)) == [2027], "2026 ships with the application"
+    assert holidays.uncovered_years(session, date(2025, 12, 31)) == [2025]
+    assert holidays.uncovered_years(session, date(2028, 1, 1)) == [2028, 2029]
+    admin = user(session, "admin")
+    holidays.set_day(session, admin, "2027-02-20", "working", "春节调休", "Spring Festival (adjusted)")
+    assert holidays.uncovered_years(session, date(2026, 6, 1)) == [2027], "an adjusted working day is no holiday"
+    holidays.set_day(session, admin, "2027-01-01", "holiday", "元旦", "New Year's Day")
+    assert holidays.uncovered_years(session, date(2026, 6, 1)) == []
+    holidays.remove_day(session, admin, "2027-01-01")
+    assert holidays.uncovered_years(session, date(2026, 6, 1)) == [2027]
+
+
+GAP = "2027 年的法定节假日安排尚未录入，按工作日计算的期限暂按周一至周五计算。请在国务院办公厅通知发布后录入。"
+GAP_EN = "The public holidays of 2027 have not been entered yet"
+
+
+def test_the_admin_pages_warn_of_a_year_without_holidays_until_one_is_entered(login_as, session, monkeypatch):
+    monkeypatch.setattr(holidays, "utcnow", lambda: datetime(2026, 6, 1, 2, tzinfo=UTC))
+    admin = login_as("admin")
+    calendar = admin.get("/admin/calendar?year=2026").get_data(as_text=True)
+    assert GAP in calendar and 'href="/admin/calendar?year=2027"' in calendar and "2026 年的法定" not in calendar
+    assert GAP_EN in admin.get("/admin/calendar?lang=en").get_data(as_text=True)
+    assert GAP in admin.get("/admin/users?lang=zh").get_data(as_text=True), "the language sticks to the session"
+    assert GAP in admin.get("/processes").get_data(as_text=True)
+    assert GAP in login_as("owner").get("/processes").get_data(as_text=True)
+    assert "尚未录入" not in login_as("henan.bureau").get("/processes").get_data(as_text=True)
+    assert "尚未录入" not in login_as("henan.bureau").get("/inbox").get_data(as_text=True)
+    token = csrf(admin, "/admin/calendar")
+    admin.post("/admin/calendar", data={"csrf_token": token, "day": "2027-01-01", "working": "holiday",
+                                        "name": "元旦", "name_en": "New Year's Day"})
+    assert session.get(CalendarDay, date(2027, 1, 1)).working is False
+    for path in ("/admin/calendar", "/admin/users", "/processes"):
+        assert "尚未录入" not in admin.get(path).get_data(as_text=True), path
+
+
+def test_readyz_does_not_depend_on_the_calendar(app, client, session, monkeypatch):
+    from workflow.models import utcnow
+    from workflow.services import health
+
+    monkeypatch.setattr(holidays, "utcnow", lambda: datetime(2030, 6, 1, tzinfo=UTC))
+    health.beat(app.extensions["workflow.db"], "host-a:1", 60, utcnow(), 0.5, 0, ok=True)
+    assert holidays.uncovered_years(session) == [2030, 2031]
+    assert client.get("/readyz").json == {"status": "ready"}
+
+
+def test_the_task_page_says_its_deadline_went_through_a_year_without_holidays(login_as, session):
+    _deploy_in_working_days(session, "5")
+    zones.file_application(session, user(session, "henan.gov"), application(), now=beijing(2026, 12, 28))
+    task = session.query(HumanTask).filter_by(bpmn_id="bureau_recommendation").one()
+    assert task.due_at == end_of(2027, 1, 4), "Monday to Friday: 1 January 2027 counts as a working day"
+    bureau = login_as("henan.bureau")
+    note = "（2027 年的法定节假日尚未录入，此期限暂按周一至周五计算）"
+    assert note in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
+    holidays.set_day(session, user(session, "admin"), "2027-01-01", "holiday", "元旦", "New Year's Day")
+    assert "尚未录入" not in bureau.get(f"/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_a_deadline_inside_a_covered_year_or_in_calendar_days_has_no_such_note(login_as, session):
+    zones.file_application(session, user(session, "henan.gov"), application(), now=beijing(2026, 12, 28))
+    task = session.query(HumanTask).filter_by(bpmn_id="bureau_recommendation").one()
+    assert task.due_at.year == 2027, "P30D"
+    assert "尚未录入" not in login_as("henan.bureau").get(f"/tasks/{task.id}").get_data(as_text=True)
+    _deploy_in_working_days(session, "3")
+    zones.file_application(session, user(session, "henan.gov"), application(zone_name="洛阳国检试验区"),
+                           now=beijing(2026, 9, 30))
+    later = session.query(HumanTask).filter_by(bpmn_id="bureau_recommendation").order_by(HumanTask.id.desc()).first()
+    assert later.due_at == end_of(2026, 10, 10)
+    assert "尚未录入" not in login_as("henan.bureau").get(f"/tasks/{later.id}").get_data(as_text=True)

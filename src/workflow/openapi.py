@@ -68,8 +68,8 @@ def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "Malformed JSON, or invalid fields (per-field messages in `fields`)",
              401: "No valid bearer token", 403: "Visible, but the user may not do this",
              404: "No such object, or the user may not see it",
-             409: "The task is already done or claimed by another; or (`error`: `model_failure`) the process model "
-                  "failed and its owner was notified",
+             409: "The task is already done or claimed by another; a saved filter of that name exists; or "
+                  "(`error`: `model_failure`) the process model failed and its owner was notified",
              405: "Method not allowed", 413: "Request body too large", 415: "Body is not application/json",
              429: "Logins of this name from this address are slowed down, or too frequent; see Retry-After"}
     return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ref("Error")}}}
@@ -120,6 +120,11 @@ _INBOX_FILTERS = [
     {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100},
      "description": "text in the zone's name"},
 ]
+
+
+_SAVED_FILTER = {"name": "filter", "in": "query", "required": False, "schema": _ID,
+                 "description": "one of my saved filters (GET /filters; else 404): its parameters apply, those "
+                                "given as well win"}
 
 
 def _path_id(name: str) -> list[dict[str, Any]]:
@@ -264,7 +269,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
                                      **_errors(401)}}},
         "/tasks": {"get": {"summary": "My inbox: open tasks I may act on, filtered, sorted and paged, with the "
                                       "count of each tab; an unknown parameter or value is a 400",
-                           "parameters": [*_PAGE_INBOX, *_INBOX_FILTERS],
+                           "parameters": [*_PAGE_INBOX, *_INBOX_FILTERS, _SAVED_FILTER],
                            "responses": {**_ok(200, inbox), **_errors(400, 401, 403, 404)}}},
         "/tasks/{task_id}/delegate": {"post": {
             "summary": "Delegate a task to a colleague of my organisation who may act on it",
@@ -331,6 +336,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
                 "application/xml": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}},
                 **_errors(400, 401, 404)}}},
         **_documents(),
+        **_inbox_paths(),
         **_version_paths(page("ProcessDefinition")),
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3 document",
@@ -354,7 +360,7 @@ def document(application: Element | None = None) -> dict[str, Any]:
                 "Task": task, "TaskDetail": task_detail, "Zone": zone, "ZoneDetail": zone_detail,
                 "History": history, "ProcessDefinition": version, "Trace": trace, "Record": record_detail,
                 "Substitute": substitute, **_version_schemas(), "Application": _application(application),
-                **_document_schemas(),
+                **_document_schemas(), **_inbox_schemas(),
             },
         },
     }
@@ -445,4 +451,56 @@ def _version_paths(listing: dict[str, Any]) -> dict[str, Any]:
             "summary": "What changed between two versions of one process",
             "parameters": [*_path_id("old_id"), *_path_id("new_id")],
             "responses": {**_ok(200, _ref("ProcessDiff")), **_errors(400, 401, 404)}}},
+    }
+
+
+def _inbox_schemas() -> dict[str, Any]:
+    notification = _obj({"id": _ID, "kind": {"type": "string", "enum": ["new_task", "due_soon", "overdue",
+                                                                        "escalation", "reassigned", "delegated"]},
+                         "task_id": {**_ID, "nullable": True}, "task_name": _NULL_STR,
+                         "zone_id": {**_ID, "nullable": True}, "zone_name": _NULL_STR, "note": {"type": "string"},
+                         "created_at": _TIME, "read_at": {**_NULL_TIME, "description": "null while unread"}})
+    saved = _obj({"id": _ID, "name": {"type": "string"},
+                  "query": {"type": "string", "description": "the inbox parameters it keeps, as a query string"},
+                  "created_at": _TIME})
+    return {"Notification": notification, "SavedFilter": saved}
+
+
+def _inbox_paths() -> dict[str, Any]:
+    """The paths of my notifications and my saved inbox filters."""
+    count = {"type": "integer", "minimum": 0}
+    marked = _obj({"changed": {**count, "description": "how many were unread and are read now"},
+                   "unread": {**count, "description": "my unread notifications now"}})
+    listing = _obj({"items": {"type": "array", "items": _ref("Notification")}, "total": count, "unread": count,
+                    "limit": {"type": "integer"}, "offset": {"type": "integer"}})
+    unread = {"name": "unread", "in": "query", "required": False, "description": "true: only unread ones",
+              "schema": {"type": "string", "enum": ["true", "false"]}}
+    filters = _obj({"items": {"type": "array", "items": _ref("SavedFilter")}, "total": count})
+    new_filter = _obj({"name": {"type": "string", "minLength": 1, "maxLength": 100},
+                       "query": {"type": "string", "maxLength": 1000, "description":
+                                 "inbox parameters as a query string (tab=mine&due=overdue); checked as GET /tasks "
+                                 "checks them"}}, ["name"])
+    return {
+        "/notifications": {"get": {
+            "summary": "My notifications, newest first, with the count of unread ones; an unknown parameter or "
+                       "value is a 400", "parameters": [unread, *_PAGE_INBOX],
+            "responses": {**_ok(200, listing), **_errors(400, 401)}}},
+        "/notifications/{notification_id}/read": {"post": {
+            "summary": "Mark one of my notifications read (someone else's is a 404)",
+            "parameters": _path_id("notification_id"),
+            "responses": {**_ok(200, marked), **_errors(401, 404)}}},
+        "/notifications/read": {"post": {
+            "summary": "Mark all my notifications read",
+            "responses": {**_ok(200, marked), **_errors(401)}}},
+        "/filters": {
+            "get": {"summary": "My saved inbox filters, by name",
+                    "responses": {**_ok(200, filters), **_errors(401)}},
+            "post": {"summary": "Save inbox filters under a name (use them with GET /tasks?filter=<id>)",
+                     "requestBody": _body(new_filter),
+                     "responses": {**_ok(201, _ref("SavedFilter"), "Saved"),
+                                   **_errors(400, 401, 403, 404, 409, 413, 415)}}},
+        "/filters/{filter_id}": {"delete": {
+            "summary": "Delete one of my saved filters (someone else's is a 404)",
+            "parameters": _path_id("filter_id"),
+            "responses": {"204": {"description": "Deleted"}, **_errors(401, 404)}}},
     }

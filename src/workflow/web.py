@@ -42,6 +42,16 @@ def unread() -> int:
     return notifications.unread_count(db_session(), me) if me else 0
 
 
+def calendar_gaps() -> list[int]:
+    """This year and the next if they have no holidays in the calendar, for administrators and process owners."""
+    me = current_user()
+    if me is None or not me.has(Role.ADMIN, Role.PROCESS_OWNER):
+        return []
+    if "calendar_gaps" not in g:
+        g.calendar_gaps = holidays.uncovered_years(db_session())
+    return g.calendar_gaps
+
+
 def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["workflow.db"].session()
@@ -388,7 +398,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"now": utcnow()})
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token, lang=lang,
                                  deadline=deadline, unread=unread, notice_label=notice_label,
-                                 language_link=language_link,
+                                 language_link=language_link, calendar_gaps=calendar_gaps,
                                  status_label=status_label, decision_label=decision_label,
                                  role_label=role_label, kind_label=kind_label, is_admin=_is_admin,
                                  event_label=event_label, outcome_label=outcome_label, chain_reason=chain_reason,

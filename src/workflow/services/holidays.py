@@ -43,6 +43,30 @@ def soon(session: Session, now: datetime | None = None) -> datetime:
     return current(session).add(now or utcnow(), DUE_SOON_WORKING_DAYS)
 
 
+def uncovered_years(session: Session, today: date | None = None) -> list[int]:
+    """Which of this year and the next (Beijing time) have no holiday in the calendar yet.
+
+    In such a year deadlines in working days count Monday to Friday only: the official calendar is
+    published late each year and must be entered, nothing here guesses it.
+    """
+    this = (today or utcnow().astimezone(workdays.LOCAL).date()).year
+    return _uncovered(session, range(this, this + 2))
+
+
+def uncovered_between(session: Session, start: datetime, end: datetime) -> list[int]:
+    """The years from ``start`` to ``end`` (Beijing time) without a holiday: a deadline counted through them
+    counted Monday to Friday only there."""
+    first, last = (t.astimezone(workdays.LOCAL).year for t in (start, end))
+    return _uncovered(session, range(first, min(last, first + 10) + 1))
+
+
+def _uncovered(session: Session, years: range) -> list[int]:
+    holidays = select(CalendarDay.day).where(~CalendarDay.working)
+    return [y for y in years
+            if session.scalar(holidays.where(CalendarDay.day >= date(y, 1, 1), CalendarDay.day <= date(y, 12, 31))
+                              .limit(1)) is None]
+
+
 def load_shipped(session: Session) -> int:
     """Add the shipped official days that are missing; an administrator's edit of a day is kept. No commit."""
     have = set(session.scalars(select(CalendarDay.day)))

@@ -22,6 +22,7 @@ CHOICES = {"tab": worklist.TABS, "sort": tuple(worklist.SORTS), "due": ("soon", 
 PARAMS = (*CHOICES, "zone", "province", "type", "q", "overdue", "limit", "offset")
 IGNORED = ("lang",)  # the page language switch, on every page
 MAX_LIMIT = 200
+MAX_QUERY = 1000  # the width of SavedFilter.query
 
 
 @dataclass
@@ -109,11 +110,25 @@ def _sees_province(user: User, province: str) -> bool:
 def page(session: Session, user: User, args: Mapping[str, str], now: datetime | None = None) -> InboxPage:
     """One page of the user's inbox as ``args`` (the query string) asks, with the counts of every tab."""
     now = now or utcnow()
-    query = parse(session, user, args)
+    query = parse(session, user, _with_saved(session, user, args))
     scope = reach(session, user, now)
     counts = worklist.counts(session, scope, query, now)
     return InboxPage(worklist.page(session, scope, query, now, counts[query.tab]), counts, query,
                      store.saved_filters(session, user.id), _provinces(session, user), _catalogue(session).types)
+
+
+def _with_saved(session: Session, user: User, args: Mapping[str, str]) -> Mapping[str, str]:
+    """``args`` with ``filter=<id>`` replaced by that saved filter's query (a parameter given as well wins)."""
+    if "filter" not in args:
+        return args
+    rest = {k: v for k, v in args.items() if k != "filter"}
+    filter_id = inputs.integer(args["filter"])
+    if filter_id is None or not 0 < filter_id <= store.MAX_ID:
+        raise InvalidForm(Msg("筛选条件有误"), {"filter": Msg("应为已保存筛选的编号")})
+    saved = store.saved_filter(session, user.id, filter_id)
+    if saved is None:
+        raise NotFound(Msg("没有这个筛选"))
+    return {**dict(parse_qsl(saved.query)), **rest}
 
 
 def _provinces(session: Session, user: User) -> list[Option]:
@@ -162,22 +177,32 @@ def query_string(query: Query, **changes: object) -> str:
     return urlencode([(k, v) for k, v in pairs if v != getattr(defaults, k) and v not in ("", None)])
 
 
+def saved_filters(session: Session, user: User) -> Sequence[SavedFilter]:
+    """The user's saved filters, by name."""
+    return store.saved_filters(session, user.id)
+
+
 def save_filter(session: Session, user: User, name: str, query_text: str) -> SavedFilter:
     """Keep the filters of ``query_text`` (checked first) under ``name`` for this user."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidForm(Msg("表单有误，请按提示修改"), {"name": Msg("必填项，最多 100 个字")})
+    if len(query_text) > MAX_QUERY:
+        raise InvalidForm(Msg("表单有误，请按提示修改"), {"query": Msg("最多 %(n)s 个字符", n=MAX_QUERY)})
     query = parse(session, user, dict(parse_qsl(query_text)))
     if any(f.name == name for f in store.saved_filters(session, user.id)):
         raise Conflict(Msg("已有同名的筛选"))
-    saved = SavedFilter(user_id=user.id, name=name, query=query_string(query, offset=0), created_at=utcnow())
+    kept = query_string(query, offset=0)
+    if len(kept) > MAX_QUERY:  # the column's width: a long search text in Chinese grows threefold when encoded
+        raise InvalidForm(Msg("表单有误，请按提示修改"), {"query": Msg("最多 %(n)s 个字符", n=MAX_QUERY)})
+    saved = SavedFilter(user_id=user.id, name=name, query=kept, created_at=utcnow())
     session.add(saved)
     commit(session)
     return saved
 
 
 def delete_filter(session: Session, user: User, filter_id: int) -> None:
-    saved = store.saved_filter(session, user.id, filter_id)
+    saved = store.saved_filter(session, user.id, filter_id) if 0 < filter_id <= store.MAX_ID else None
     if saved is None:
         raise NotFound(Msg("没有这个筛选"))
     session.delete(saved)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
@@ -14,8 +14,8 @@ from sqlalchemy import Row, Select, bindparam, func, literal, select, union_all,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from workflow import access
-from workflow.errors import Msg, Text
+from workflow import access, inputs, store
+from workflow.errors import InvalidForm, Msg, NotFound, Text
 from workflow.models import HumanTask, MailOutbox, Notification, ProcessInstance, TaskStatus, User, Zone, utcnow
 from workflow.services import commit, deploy
 
@@ -182,18 +182,40 @@ def due_soon_tasks(session: Session, now: datetime, until: datetime, limit: int 
 
 @dataclass(frozen=True)
 class Inbox:
-    """A page of someone's notifications, newest first."""
+    """A page of someone's notifications, newest first; ``total`` counts every one the filter matches."""
 
     items: list[Notification]
     unread: int
+    total: int = 0
 
 
-def page(session: Session, user: User, unread_only: bool = False) -> Inbox:
+QUERY = ("unread", "limit", "offset")
+
+
+def parse_query(args: Mapping[str, str]) -> tuple[bool, int, int]:
+    """``unread`` (true/false), ``limit`` (1–200), ``offset`` of a listing request; anything else is a 400."""
+    errors: dict[str, Msg] = {k: Msg("不是可用的查询参数") for k in args if k not in (*QUERY, "lang")}
+    unread = args.get("unread", "false")
+    if unread not in ("true", "false"):
+        errors["unread"] = Msg("应为 true 或 false")
+    values = {}
+    for name, default, low, high in (("limit", PAGE, 1, 200), ("offset", 0, 0, 10**6)):
+        number = inputs.integer(args.get(name, str(default)))
+        if number is None or not low <= number <= high:
+            errors[name] = Msg("应为 %(low)s 到 %(high)s 之间的整数", low=low, high=high)
+        values[name] = number or 0
+    if errors:
+        raise InvalidForm(Msg("查询参数有误"), errors)
+    return unread == "true", values["limit"], values["offset"]
+
+
+def page(session: Session, user: User, unread_only: bool = False, limit: int = PAGE, offset: int = 0) -> Inbox:
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    items = list(session.scalars(query.order_by(Notification.id.desc()).limit(PAGE)))
-    return Inbox(items, unread_count(session, user))
+    items = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit).offset(offset)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return Inbox(items, unread_count(session, user), total)
 
 
 def unread_count(session: Session, user: User) -> int:
@@ -210,5 +232,13 @@ def mark_read(session: Session, user: User, notification_id: int | None = None, 
                               .execution_options(synchronize_session=False)).rowcount
     commit(session)
     return changed
+
+
+def mark_one_read(session: Session, user: User, notification_id: int, now: datetime | None = None) -> int:
+    """Mark one of the user's notifications read (again is fine); someone else's or an unknown one is a 404."""
+    mine = select(Notification.id).where(Notification.id == notification_id, Notification.user_id == user.id)
+    if not 0 < notification_id <= store.MAX_ID or session.scalar(mine) is None:
+        raise NotFound(Msg("没有这条通知"))
+    return mark_read(session, user, notification_id, now)
 
 

@@ -21,6 +21,7 @@ from workflow.services import (
     documents,
     failures,
     handover,
+    holidays,
     instances,
     opinions,
     progress,
@@ -60,6 +61,7 @@ class TaskPage:
     decided: briefing.Section | None = None  # a done task: what was decided, by whom, when
     values: Mapping[str, Any] = field(default_factory=dict)  # a returned task starts with its last submission
     colleagues: Sequence[User] = ()  # whom the user may delegate the task to
+    uncounted: Sequence[int] = ()  # years its deadline in working days went through without their holidays
 
 
 def take(session: Session, user: User, task_id: int, now: datetime | None = None,
@@ -175,7 +177,13 @@ def _build(session: Session, user: User, task: HumanTask, mode: str) -> TaskPage
                     _remit(element, application, task.zone.application), store.measures(session, task.zone_id),
                     briefing.sections(session, user, task, element), weighed, opinions.tally(weighed), mode,
                     values=_last_submission(session, task, element),
-                    colleagues=handover.colleagues(session, user, task))
+                    colleagues=handover.colleagues(session, user, task), uncounted=_uncounted(session, task, element))
+
+
+def _uncounted(session: Session, task: HumanTask, element: Element) -> list[int]:
+    if task.due_at is None or not element.prop("due_working_days"):
+        return []
+    return holidays.uncovered_between(session, task.created_at, task.due_at)
 
 
 def _last_submission(session: Session, task: HumanTask, element: Element) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The JSON API (/api/v1): bearer tokens, the inbox, tasks, zones, process definitions."""
+"""The JSON API (/api/v1): bearer tokens, the inbox and its saved filters, notifications, tasks, zones, processes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from workflow.services import (
     inbox,
     logins,
     migrations,
+    notifications,
     records,
     startable,
     tasks,
@@ -155,6 +156,49 @@ def substitute_create():
                                   inputs.date_param(data, "starts_on"), inputs.date_param(data, "ends_on"),
                                   data.get("absentee", ""))
     return jsonify(rep.substitute(row)), 201
+
+
+@bp.get("/notifications")
+def notification_list():
+    unread_only, limit, offset = notifications.parse_query(request.args.to_dict())
+    shown = notifications.page(db_session(), g.user, unread_only, limit, offset)
+    return jsonify(items=[rep.notification(n, lang()) for n in shown.items], total=shown.total,
+                   unread=shown.unread, limit=limit, offset=offset)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def notification_read(notification_id: int):
+    changed = notifications.mark_one_read(db_session(), g.user, notification_id)
+    return jsonify(changed=changed, unread=notifications.unread_count(db_session(), g.user))
+
+
+@bp.post("/notifications/read")
+def notification_read_all():
+    changed = notifications.mark_read(db_session(), g.user)
+    return jsonify(changed=changed, unread=notifications.unread_count(db_session(), g.user))
+
+
+@bp.get("/filters")
+def filter_list():
+    rows = inbox.saved_filters(db_session(), g.user)
+    return jsonify(items=[rep.saved_filter(f) for f in rows], total=len(rows))
+
+
+@bp.post("/filters")
+def filter_create():
+    data = _body("name", "query")
+    name, query = data.get("name"), data.get("query", "")
+    errors = {k: m for k, m, v in (("name", Msg("必填项，应为文本"), name), ("query", Msg("应为文本"), query))
+              if not isinstance(v, str)}
+    if errors:
+        raise InvalidForm(Msg("表单有误，请按提示修改"), errors)
+    return jsonify(rep.saved_filter(inbox.save_filter(db_session(), g.user, name, query))), 201
+
+
+@bp.delete("/filters/<int:filter_id>")
+def filter_delete(filter_id: int):
+    inbox.delete_filter(db_session(), g.user, filter_id)
+    return Response(status=204)
 
 
 @bp.post("/zones")

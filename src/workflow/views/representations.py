@@ -10,8 +10,10 @@ from workflow.models import (
     Comment,
     Event,
     HumanTask,
+    Notification,
     ProcessInstance,
     ProcessVersion,
+    SavedFilter,
     Substitute,
     User,
     Zone,
@@ -53,6 +55,16 @@ def comment(c: Comment) -> dict[str, Any]:
 def substitute(s: Substitute) -> dict[str, Any]:
     return {"id": s.id, "absentee": s.absentee.username, "substitute": s.substitute.username,
             "starts_on": s.starts_on.isoformat(), "ends_on": s.ends_on.isoformat()}
+
+
+def notification(n: Notification, lang: str) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "task_id": n.task_id, "task_name": n.task.label(lang) if n.task else None,
+            "zone_id": n.zone_id, "zone_name": n.zone.name if n.zone else None, "note": n.note,
+            "created_at": iso(n.created_at), "read_at": iso(n.read_at)}
+
+
+def saved_filter(f: SavedFilter) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "query": f.query, "created_at": iso(f.created_at)}
 
 
 def form(element: Element, lang: str) -> dict[str, Any]:

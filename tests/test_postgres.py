@@ -87,6 +87,29 @@ def test_whole_path_on_postgres(pg):
         assert zone.status == ZoneStatus.OPERATING and zone.approved_at.tzinfo is not None
 
 
+def test_the_engine_state_is_compressed_with_lz4_where_the_server_offers_it_and_back_on_downgrade(pg):
+    def methods():
+        with pg.engine.connect() as conn:
+            offered = conn.execute(text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"))
+            rows = conn.execute(text("SELECT attrelid::regclass::text, attcompression FROM pg_attribute "
+                                     "WHERE (attrelid, attname) IN (('process_instance'::regclass, 'state'), "
+                                     "('instance_migration'::regclass, 'state_before'))"))
+            return "lz4" in (offered.scalar() or []), dict(rows.all())
+
+    offered, compression = methods()
+    if not offered:
+        pytest.skip("this PostgreSQL server was built without lz4: the columns keep pglz")
+    assert compression == {"process_instance": "l", "instance_migration": "l"}
+    from alembic import command
+
+    from workflow.db import alembic_config
+    cfg = alembic_config()
+    with pg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    assert methods()[1] == {"process_instance": "p", "instance_migration": "p"}
+
+
 def test_two_bureau_officials_submitting_at_once_one_wins(pg):
     with pg.session() as s:
         zones.file_application(s, store.user_by_name(s, "henan.gov"), application())

@@ -3,6 +3,8 @@ wherever it is flushed, and a step lost to a parallel branch is redone instead o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -107,6 +109,68 @@ def test_a_step_lost_to_a_parallel_branch_is_redone_on_the_new_state(db, session
     assert lost and done.status == TaskStatus.DONE
     events = session.scalars(select(Event).where(Event.kind == "task_completed", Event.bpmn_id == "opinion_cnca"))
     assert len(events.all()) == 1
+
+
+def _before_closing(monkeypatch, meanwhile):
+    """Run ``meanwhile`` once, after the step read its task and instance and before it writes (closes the task)."""
+    real_close, ran = store.close_task, []
+
+    def close(session_, *args, **kwargs):
+        if not ran:
+            ran.append(True)
+            meanwhile()
+        return real_close(session_, *args, **kwargs)
+
+    monkeypatch.setattr(store, "close_task", close)
+    return ran
+
+
+def test_a_branch_saved_between_reading_and_writing_is_read_again_not_overwritten(db, session, monkeypatch):
+    zone_id = at_opinions(session, "并行国检试验区")
+
+    def health_first():
+        with db.session() as other:
+            act(other, "hq.health", "opinion_health", zone_id, **OPINION)
+
+    attempts = []
+    real_complete = tasks._complete
+    monkeypatch.setattr(tasks, "_complete", lambda *args: attempts.append(args[1].username) or real_complete(*args))
+    ran = _before_closing(monkeypatch, health_first)
+    act(session, "hq.cnca", "opinion_cnca", zone_id, **OPINION)
+    assert ran and attempts.count("hq.cnca") == 1, "the state saved meanwhile was read again: no second attempt"
+    session.expire_all()
+    open_now = {t.bpmn_id for t in store.zone_open_tasks(session, zone_id)}
+    assert open_now == set(UNITS) - {"opinion_health", "opinion_cnca"}, "both opinions count"
+    done = session.scalars(select(Event.bpmn_id).where(Event.zone_id == zone_id, Event.kind == "task_completed"))
+    assert {"opinion_health", "opinion_cnca"} <= set(done)
+
+
+def test_an_instance_moved_to_another_version_meanwhile_is_stepped_again_on_that_version(db, session, monkeypatch):
+    from workflow.services import deploy
+
+    zone_id = at_opinions(session, "迁移国检试验区")
+    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.zone_id == zone_id))
+    source = (Path(__file__).parents[1] / "bpmn" / "zone_lifecycle.bpmn").read_bytes()
+    v2, _ = deploy.upload(session, store.user_by_name(session, "owner"),
+                          {"zone_lifecycle.bpmn": source + b"\n<!-- the same model, deployed again -->\n"})[0]
+    session.commit()
+
+    def moved():
+        with db.session() as other:
+            other.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                          .values(process_version_id=v2.id, version=ProcessInstance.version + 1))
+            other.commit()
+
+    attempts = []
+    real_complete = tasks._complete
+    monkeypatch.setattr(tasks, "_complete", lambda *args: attempts.append(args[1].username) or real_complete(*args))
+    ran = _before_closing(monkeypatch, moved)
+    done = act(session, "hq.cnca", "opinion_cnca", zone_id, **OPINION)
+    assert ran and done.status == TaskStatus.DONE
+    if session.get_bind().dialect.name == "sqlite":
+        assert attempts == ["hq.cnca", "hq.cnca"], "the attempt on the old version gave up and the step began again"
+    session.expire_all()
+    assert session.get(ProcessInstance, instance_id).process_version_id == v2.id
 
 
 def test_a_step_is_not_redone_once_the_task_is_no_longer_the_users(db, session, monkeypatch):

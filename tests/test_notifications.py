@@ -41,6 +41,22 @@ def test_notify_tells_only_people_who_may_see_the_zone(session):
         notifications.notify(session, ids, "gossip", task=task)
 
 
+def test_many_messages_at_once_each_reach_their_own_people_and_only_those_who_may_see_the_zone(session):
+    zone = file(session)
+    tasks_ = session.scalars(select(HumanTask).where(HumanTask.zone_id == zone.id)).all()
+    groups = ["group:hq_leader", "group:bureau", "user:jiangxi.bureau", "group:local_gov"]
+    messages = [notifications.Message([groups[n % 4]], "reassigned", tasks_[0]) for n in range(120)]  # 3 statements
+    told_now = notifications.send(session, zone, messages, note="批量")
+    session.commit()
+    names = [sorted(session.get(User, i).username for i in ids) for ids in told_now]
+    assert names[0] == names[4] == names[116] == ["hq.leader"]
+    assert names[1] == names[117] == ["henan.bureau", "henan.bureau2"]
+    assert names[2] == names[118] == [], "a bureau official of another province may not see the zone"
+    assert names[3] == names[119] == ["henan.gov"]
+    rows = session.scalars(select(Notification).where(Notification.kind == "reassigned")).all()
+    assert len(rows) == 30 * (1 + 2 + 0 + 1) and {r.note for r in rows} == {"批量"}
+
+
 def test_overdue_escalation_and_due_soon_are_told_once_however_many_passes(app, session):
     file(session)
     due = session.scalars(select(HumanTask)).one().due_at

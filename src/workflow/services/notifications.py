@@ -87,21 +87,27 @@ def send(session: Session, zone: Zone, messages: Sequence[Message], actor: User 
 
 
 def _recipients(session: Session, zone: Zone, messages: Sequence[Message]) -> dict[int, list[Row]]:
-    """For each message (by its place), the people it names who may see the zone: one statement for all."""
-    params: dict[str, Any] = {"province": zone.province, "applicant_id": zone.applicant_id}
-    for n, message in enumerate(messages):
-        params[f"ids{n}"] = [k for k in message.to if isinstance(k, int)]
-        params[f"roles{n}"] = access.candidate_roles(k.removeprefix("group:") for k in message.to
-                                                     if isinstance(k, str) and k.startswith("group:"))
-        params[f"names{n}"] = [k.removeprefix("user:") for k in message.to
-                               if isinstance(k, str) and k.startswith("user:")]
+    """For each message (by its place), the people it names who may see the zone: one statement for up to
+    ``PER_STATEMENT`` messages (a step rarely opens more than a handful of tasks)."""
     people: dict[int, list[Row]] = {}
-    for row in session.execute(_recipients_query(len(messages)), params):
-        people.setdefault(row.n, []).append(row)
+    for first in range(0, len(messages), PER_STATEMENT):
+        chunk = messages[first:first + PER_STATEMENT]
+        params: dict[str, Any] = {"province": zone.province, "applicant_id": zone.applicant_id}
+        for n, message in enumerate(chunk):
+            params[f"ids{n}"] = [k for k in message.to if isinstance(k, int)]
+            params[f"roles{n}"] = access.candidate_roles(k.removeprefix("group:") for k in message.to
+                                                         if isinstance(k, str) and k.startswith("group:"))
+            params[f"names{n}"] = [k.removeprefix("user:") for k in message.to
+                                   if isinstance(k, str) and k.startswith("user:")]
+        for row in session.execute(_recipients_query(len(chunk)), params):
+            people.setdefault(first + row.n, []).append(row)
     return people
 
 
-@lru_cache(maxsize=16)
+PER_STATEMENT = 50
+
+
+@lru_cache(maxsize=PER_STATEMENT)
 def _recipients_query(count: int) -> Select:
     """The people ``count`` messages name among those who may see a zone, built once for each count."""
     audience = access.zone_audience(bindparam("province"), bindparam("applicant_id"))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
+from sqlalchemy.orm import Session, contains_eager, defaultload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import access
@@ -147,7 +147,8 @@ def actionable_task(session: Session, user: User, task_id: int, lock_instance: b
     """The task if the user may act on it (its candidates load when first used: completing needs none).
 
     With ``lock_instance`` the same statement also reads its process instance, locked until commit as
-    :func:`instance_for_update` locks it (PostgreSQL; SQLite has no row locks), current and ready for a step.
+    :func:`instance_for_update` locks it (PostgreSQL; SQLite has no row locks), current and ready for a step;
+    the people and organisation a step seldom needs (claimant, delegator, applicant) then load when used.
     """
     if not 0 < task_id <= MAX_ID:
         return None
@@ -155,7 +156,9 @@ def actionable_task(session: Session, user: User, task_id: int, lock_instance: b
     if not lock_instance:
         return session.scalar(query.options(lazyload(HumanTask.candidates)))
     return session.scalar(query.join(HumanTask.instance)
-                          .options(lazyload(HumanTask.candidates), contains_eager(HumanTask.instance))
+                          .options(lazyload(HumanTask.candidates), contains_eager(HumanTask.instance),
+                                   lazyload(HumanTask.claimed_by), lazyload(HumanTask.delegated_by),
+                                   defaultload(HumanTask.zone).lazyload(Zone.applicant))
                           .with_for_update(of=ProcessInstance, key_share=True)
                           .execution_options(populate_existing=True))
 

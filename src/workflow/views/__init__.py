@@ -69,6 +69,7 @@ def register(app: Flask) -> None:
     from workflow.views import (
         admin,
         api,
+        api_processes,  # noqa: F401 - its routes join api's blueprint when imported
         auth,
         calendar,
         documents,

@@ -31,6 +31,20 @@ def id_param(values: Mapping[str, str], name: str) -> int | None:
     return number
 
 
+def bounded(values: Mapping[str, str], name: str, default: int | None, low: int, high: int,
+            errors: dict[str, Msg]) -> int | None:
+    """An optional whole-number parameter from ``low`` to ``high``: ``default`` when absent; otherwise out of range
+    or not a number adds a field message to ``errors`` (the caller raises them all at once)."""
+    raw = values.get(name)
+    if raw is None:
+        return default
+    number = integer(raw)
+    if number is None or not low <= number <= high:
+        errors[name] = Msg("应为 %(low)s 到 %(high)s 之间的整数", low=low, high=high)
+        return default
+    return number
+
+
 def storable(text: str) -> str:
     """``text`` with NUL and lone surrogates replaced, for recording what was sent (e.g. a login name)."""
     return _UNSTORABLE.sub("\ufffd", text)

@@ -65,11 +65,8 @@ def parse(session: Session, user: User, args: Mapping[str, str]) -> Query:
         values["due"] = "overdue"
     numbers = (("limit", 50, 1, MAX_LIMIT), ("offset", 0, 0, 10**6), ("zone", None, 1, store.MAX_ID))
     for name, default, low, high in numbers:
-        raw = args.get(name)
-        number = inputs.integer(raw) if raw is not None else default
-        if raw is not None and (number is None or not low <= number <= high):
-            errors[name] = Msg("应为 %(low)s 到 %(high)s 之间的整数", low=low, high=high)
-        elif number is not None:
+        number = inputs.bounded(args, name, default, low, high, errors)
+        if number is not None:
             values[name] = number
     values["q"] = args.get("q", "").strip()
     if len(args.get("q", "")) > 100:

@@ -204,15 +204,11 @@ def parse_query(args: Mapping[str, str]) -> tuple[bool, int, int]:
     unread = args.get("unread", "false")
     if unread not in ("true", "false"):
         errors["unread"] = Msg("应为 true 或 false")
-    values = {}
-    for name, default, low, high in (("limit", PAGE, 1, 200), ("offset", 0, 0, 10**6)):
-        number = inputs.integer(args.get(name, str(default)))
-        if number is None or not low <= number <= high:
-            errors[name] = Msg("应为 %(low)s 到 %(high)s 之间的整数", low=low, high=high)
-        values[name] = number or 0
+    limit = inputs.bounded(args, "limit", PAGE, 1, 200, errors)
+    offset = inputs.bounded(args, "offset", 0, 0, 10**6, errors)
     if errors:
         raise InvalidForm(Msg("查询参数有误"), errors)
-    return unread == "true", values["limit"], values["offset"]
+    return unread == "true", limit or PAGE, offset or 0
 
 
 def page(session: Session, user: User, unread_only: bool = False, limit: int = PAGE, offset: int = 0) -> Inbox:

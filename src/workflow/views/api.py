@@ -43,7 +43,7 @@ def _authenticate() -> None:
     inputs.check_fields(request.args.lists())
 
 
-def _body(*allowed: str) -> dict[str, Any]:
+def json_body(*allowed: str) -> dict[str, Any]:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(Msg("请求体须为 application/json"))
     data = request.get_json(silent=True)
@@ -56,22 +56,17 @@ def _body(*allowed: str) -> dict[str, Any]:
 
 
 def _page() -> tuple[int, int]:
-    errors = {}
-    values = {}
-    for name, default, low, high in (("limit", 50, 1, 200), ("offset", 0, 0, 10**9)):
-        number = inputs.integer(request.args.get(name, str(default)))
-        if number is None or not low <= number <= high:
-            errors[name] = Msg("应为 %(low)s 到 %(high)s 之间的整数", low=low, high=high)
-        else:
-            values[name] = number
+    errors: dict[str, Msg] = {}
+    limit = inputs.bounded(request.args, "limit", 50, 1, 200, errors)
+    offset = inputs.bounded(request.args, "offset", 0, 0, 10**9, errors)
     if errors:
         raise InvalidForm(Msg("查询参数有误"), errors)
-    return values["limit"], values["offset"]
+    return limit or 0, offset or 0
 
 
 @bp.post("/token")
 def token():
-    data = _body("username", "password")
+    data = json_body("username", "password")
     username, password = data.get("username"), data.get("password")
     errors = {k: Msg("必填项，应为文本") for k, v in (("username", username), ("password", password))
               if not isinstance(v, str) or not v}
@@ -103,7 +98,7 @@ def task_detail(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/complete")
 def task_complete(task_id: int):
-    data = _body("data").get("data")
+    data = json_body("data").get("data")
     if not isinstance(data, dict):
         raise InvalidForm(Msg("表单有误，请按提示修改"), {"data": Msg("必填项，应为 JSON 对象")})
     done = tasks.complete(db_session(), g.user, task_id, data, strict=True, limit=attachment_limit())
@@ -122,19 +117,19 @@ def task_unclaim(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/delegate")
 def task_delegate(task_id: int):
-    return jsonify(rep.task(handover.delegate(db_session(), g.user, task_id, _body("to").get("to", "")), lang(),
+    return jsonify(rep.task(handover.delegate(db_session(), g.user, task_id, json_body("to").get("to", "")), lang(),
                             g.user))
 
 
 @bp.post("/tasks/<int:task_id>/resolve")
 def task_resolve(task_id: int):
-    comment = _body("comment").get("comment", "")
+    comment = json_body("comment").get("comment", "")
     return jsonify(rep.task(handover.resolve(db_session(), g.user, task_id, comment), lang(), g.user))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
 def task_reassign(task_id: int):
-    data = _body("to", "reason")
+    data = json_body("to", "reason")
     task = handover.reassign(db_session(), g.user, task_id, data.get("to", ""), data.get("reason", ""))
     return jsonify(rep.task(task, lang(), g.user))
 
@@ -147,7 +142,7 @@ def substitute_list():
 
 @bp.post("/substitutes")
 def substitute_create():
-    data = {k: v if isinstance(v, str) else "" for k, v in _body("absentee", "substitute", "starts_on",
+    data = {k: v if isinstance(v, str) else "" for k, v in json_body("absentee", "substitute", "starts_on",
                                                                   "ends_on").items()}
     row = handover.add_substitute(db_session(), g.user, data.get("substitute", ""),
                                   inputs.date_param(data, "starts_on"), inputs.date_param(data, "ends_on"),
@@ -183,7 +178,7 @@ def filter_list():
 
 @bp.post("/filters")
 def filter_create():
-    data = _body("name", "query")
+    data = json_body("name", "query")
     name, query = data.get("name"), data.get("query", "")
     errors = {k: m for k, m, v in (("name", Msg("必填项，应为文本"), name), ("query", Msg("应为文本"), query))
               if not isinstance(v, str)}
@@ -200,7 +195,7 @@ def filter_delete(filter_id: int):
 
 @bp.post("/zones")
 def zone_create():
-    zone = zones.file_application(db_session(), g.user, _body(), strict=True, limit=attachment_limit())
+    zone = zones.file_application(db_session(), g.user, json_body(), strict=True, limit=attachment_limit())
     return jsonify(rep.zone_detail(zones.trace(db_session(), g.user, zone.id), lang())), 201
 
 
@@ -225,7 +220,7 @@ def zone_processes(zone_id: int):
 
 @bp.post("/zones/<int:zone_id>/processes")
 def zone_process_start(zone_id: int):
-    body = _body("process_id", "data")
+    body = json_body("process_id", "data")
     process_id, data = body.get("process_id"), body.get("data", {})
     errors = {k: m for k, m, ok in (("process_id", Msg("必填项，应为文本"), isinstance(process_id, str)),
                                     ("data", Msg("必填项，应为 JSON 对象"), isinstance(data, dict))) if not ok}
@@ -285,7 +280,7 @@ def comment_list(zone_id: int):
 
 @bp.post("/zones/<int:zone_id>/comments")
 def comment_add(zone_id: int):
-    data = _body("body", "task_id")
+    data = json_body("body", "task_id")
     item = documents.comment(db_session(), g.user, zone_id, data.get("body"), task_id=data.get("task_id"))
     return jsonify(rep.comment(item)), 201
 

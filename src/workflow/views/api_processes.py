@@ -10,7 +10,7 @@ from workflow import store
 from workflow.errors import InvalidForm, InvalidModel, Msg
 from workflow.services import deploy, migrations, versions
 from workflow.views import representations as rep
-from workflow.views.api import _body, bp
+from workflow.views.api import bp, json_body
 from workflow.web import db_session, lang, model_xml, tr
 
 
@@ -49,7 +49,7 @@ def process_diff(old_id: int, new_id: int):
 @bp.post("/migrations")
 def migrate():
     """Move running instances to another version: ``dry_run`` reports only; one of ``instances``/``from_version``."""
-    data = _body("target_version", "instances", "from_version", "dry_run")
+    data = json_body("target_version", "instances", "from_version", "dry_run")
     target, chosen, source, dry = _migration_request(data)
     run = migrations.plan if dry else migrations.migrate
     found, verdicts = run(db_session(), g.user, target, chosen, source)
